@@ -1,0 +1,10 @@
+#include "kml/version.hpp"
+
+namespace izo {
+
+std::string to_string(const Version& v) {
+  if (!v.exists()) return "-";
+  return std::to_string(v.host) + ":" + std::to_string(v.seq);
+}
+
+}  // namespace izo
