@@ -88,7 +88,7 @@ std::vector<Record> example_workload(std::size_t count, std::uint64_t first_recn
     r.recno = first_recno + i;
     r.time_ns += static_cast<std::int64_t>(i);
     if (!r.path.empty()) r.path += "." + std::to_string(i);
-    r.obj_new.seq += i;
+    if (r.obj_new.exists()) r.obj_new.seq += i;
     out.push_back(std::move(r));
   }
   return out;

@@ -53,10 +53,10 @@ std::string_view tail_name(Tail t) {
 Result<Frame> frame_at(std::span<const std::uint8_t> log, std::size_t off) {
   if (off % IZO_KML_ALIGN != 0) return Error{"record offset is not 8-aligned", off};
   const std::size_t left = log.size() - std::min(off, log.size());
+  const std::uint8_t* p = log.data() + off;
+  if (left >= 4 && get_le<std::uint32_t>(p) != IZO_KML_MAGIC) return Error{"bad magic", off};
   if (left < IZO_KML_MIN_LEN)
     return Error{"incomplete record: " + std::to_string(left) + " bytes left", off};
-  const std::uint8_t* p = log.data() + off;
-  if (get_le<std::uint32_t>(p) != IZO_KML_MAGIC) return Error{"bad magic", off};
   const std::size_t len = get_le<std::uint32_t>(p + kLenOff);
   if (len < IZO_KML_MIN_LEN || len > IZO_KML_MAX_LEN || len % IZO_KML_ALIGN != 0)
     return Error{"impossible record length " + std::to_string(len), off + kLenOff};

@@ -3,7 +3,7 @@
 namespace izo {
 
 std::string to_string(const Version& v) {
-  if (!v.exists()) return "-";
+  if (!v.exists()) return "none";
   return std::to_string(v.host) + ":" + std::to_string(v.seq);
 }
 

@@ -18,7 +18,7 @@ struct Version {
 
 inline constexpr Version kNoVersion{};
 
-// "host:seq", or "-" for the zero stamp.
+// "host:seq", or "none" for the zero stamp.
 std::string to_string(const Version& v);
 
 }  // namespace izo

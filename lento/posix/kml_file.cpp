@@ -1,0 +1,177 @@
+#include "posix/kml_file.hpp"
+
+#include <fcntl.h>
+#include <sys/file.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <chrono>
+#include <cstring>
+#include <stdexcept>
+#include <system_error>
+
+namespace izo::posix {
+namespace {
+
+std::string errno_text(int err) { return std::strerror(err); }
+
+[[noreturn]] void throw_io(int err, const std::string& what, const std::filesystem::path& p) {
+  throw std::system_error(err, std::generic_category(), what + " " + p.string());
+}
+
+}  // namespace
+
+std::int64_t steady_now_ns() {
+  return std::chrono::duration_cast<std::chrono::nanoseconds>(
+             std::chrono::steady_clock::now().time_since_epoch())
+      .count();
+}
+
+Result<KmlFile> KmlFile::open(const std::filesystem::path& path, KmlFileOptions options,
+                              KmlOpenReport* report) {
+  const int fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+  if (fd < 0) return Error{"cannot open " + path.string() + ": " + errno_text(errno)};
+  auto fail = [&](std::string message, std::size_t offset = 0) {
+    ::close(fd);
+    return Error{path.string() + ": " + std::move(message), offset};
+  };
+  if (::flock(fd, LOCK_EX | LOCK_NB) != 0)
+    return fail(errno == EWOULDBLOCK ? "in use by another process (locked)"
+                                     : "cannot lock: " + errno_text(errno));
+  KmlOpenReport local;
+  KmlOpenReport& rep = report ? *report : local;
+  {
+    auto mapped = MappedFile::open(path);
+    if (!mapped) return fail(mapped.error().message);
+    rep.scan = kml::scan_forward(mapped->bytes());
+    if (!rep.scan.looks_like_kml)
+      return fail("not a KML file (" + rep.scan.problem->message + " at offset 0)");
+    if (rep.scan.tail == kml::Tail::corrupt)
+      return fail("corrupt at offset " + std::to_string(rep.scan.problem->offset) + ": " +
+                      rep.scan.problem->message + "; a good record follows at offset " +
+                      std::to_string(rep.scan.resync_offset) +
+                      ", so this is not a torn append: refusing to cut it (inspect with "
+                      "kmldump --check)",
+                  rep.scan.problem->offset);
+    rep.cut_bytes = mapped->bytes().size() - rep.scan.good_end;
+  }
+  if (rep.cut_bytes > 0 &&
+      ::ftruncate(fd, static_cast<off_t>(rep.scan.good_end)) != 0)
+    return fail("cannot cut the torn tail: " + errno_text(errno));
+  // Whatever survived in the page cache from an earlier run is made durable
+  // now, so durable_recno() starts true.
+  if (::fdatasync(fd) != 0) return fail("fdatasync: " + errno_text(errno));
+  return KmlFile(path, fd, options, rep.scan.last_recno, rep.scan.good_end);
+}
+
+KmlFile::KmlFile(std::filesystem::path path, int fd, KmlFileOptions options,
+                 std::uint64_t last_recno, std::uint64_t size)
+    : path_(std::move(path)), fd_(fd), options_(options), commit_(options.sync, last_recno),
+      written_(size) {}
+
+KmlFile::KmlFile(KmlFile&& o) noexcept
+    : path_(std::move(o.path_)), fd_(std::exchange(o.fd_, -1)), options_(o.options_),
+      commit_(o.commit_), written_(o.written_), buffer_(std::move(o.buffer_)) {}
+
+KmlFile& KmlFile::operator=(KmlFile&& o) noexcept {
+  if (this != &o) {
+    KmlFile old(std::move(*this));  // closes the file this one had
+    path_ = std::move(o.path_);
+    fd_ = std::exchange(o.fd_, -1);
+    options_ = o.options_;
+    commit_ = o.commit_;
+    written_ = o.written_;
+    buffer_ = std::move(o.buffer_);
+  }
+  return *this;
+}
+
+KmlFile::~KmlFile() {
+  if (fd_ < 0) return;
+  try {
+    write_buffer();
+  } catch (const std::exception&) {
+    // Not acknowledged as durable, so nothing promised is lost.
+  }
+  ::close(fd_);
+}
+
+std::uint64_t KmlFile::append(kml::Record r) {
+  r.recno = commit_.appended_recno() + 1;
+  auto n = kml::encode(r, buffer_);
+  if (!n) throw std::invalid_argument(path_.string() + ": record refused: " + n.error().message);
+  const auto now = steady_now_ns();
+  commit_.appended(r.recno, *n, now);
+  if (buffer_.size() > options_.buffer_bytes) write_buffer();
+  if (commit_.sync_due(now)) sync();
+  return r.recno;
+}
+
+void KmlFile::write_buffer() {
+  std::size_t done = 0;
+  while (done < buffer_.size()) {
+    const ssize_t w = ::pwrite(fd_, buffer_.data() + done, buffer_.size() - done,
+                               static_cast<off_t>(written_ + done));
+    if (w < 0) {
+      if (errno == EINTR) continue;
+      const int err = errno;
+      // Leave no partial record behind: the log must end on a whole record.
+      if (::ftruncate(fd_, static_cast<off_t>(written_)) != 0) { /* reported below */ }
+      buffer_.clear();
+      throw_io(err, "write to", path_);
+    }
+    done += static_cast<std::size_t>(w);
+  }
+  written_ += buffer_.size();
+  buffer_.clear();
+}
+
+void KmlFile::flush() { write_buffer(); }
+
+void KmlFile::sync() {
+  write_buffer();
+  if (!commit_.pending()) return;
+  if (::fdatasync(fd_) != 0) throw_io(errno, "fdatasync", path_);
+  commit_.synced();
+}
+
+void KmlFile::tick() {
+  if (commit_.sync_due(steady_now_ns())) sync();
+}
+
+Result<MappedFile> MappedFile::open(const std::filesystem::path& path) {
+  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return Error{"cannot open " + path.string() + ": " + errno_text(errno)};
+  struct stat st {};
+  if (::fstat(fd, &st) != 0) {
+    const int err = errno;
+    ::close(fd);
+    return Error{"cannot stat " + path.string() + ": " + errno_text(err)};
+  }
+  if (!S_ISREG(st.st_mode)) {
+    ::close(fd);
+    return Error{path.string() + " is not a regular file"};
+  }
+  const auto size = static_cast<std::size_t>(st.st_size);
+  if (size == 0) {
+    ::close(fd);
+    return MappedFile(nullptr, 0);
+  }
+  void* p = ::mmap(nullptr, size, PROT_READ, MAP_PRIVATE, fd, 0);
+  const int err = errno;
+  ::close(fd);
+  if (p == MAP_FAILED) return Error{"cannot map " + path.string() + ": " + errno_text(err)};
+  ::madvise(p, size, MADV_SEQUENTIAL);
+  return MappedFile(static_cast<const std::uint8_t*>(p), size);
+}
+
+MappedFile::MappedFile(MappedFile&& o) noexcept
+    : data_(std::exchange(o.data_, nullptr)), size_(std::exchange(o.size_, 0)) {}
+
+MappedFile::~MappedFile() {
+  if (data_) ::munmap(const_cast<std::uint8_t*>(data_), size_);
+}
+
+}  // namespace izo::posix
