@@ -3,9 +3,9 @@
 add_library(izo_warnings INTERFACE)
 target_compile_options(izo_warnings INTERFACE
   -Wall -Wextra -Wpedantic -Wshadow -Wconversion -Wsign-conversion
-  -Wnon-virtual-dtor -Woverloaded-virtual -Wcast-align -Wformat=2
-  -Wimplicit-fallthrough -Wmissing-declarations
-  $<$<COMPILE_LANGUAGE:CXX>:-Wold-style-cast>)
+  -Wcast-align -Wformat=2 -Wimplicit-fallthrough -Wmissing-declarations
+  $<$<COMPILE_LANGUAGE:CXX>:-Wold-style-cast -Wnon-virtual-dtor -Woverloaded-virtual>
+  $<$<COMPILE_LANGUAGE:C>:-Wmissing-prototypes -Wstrict-prototypes>)
 if(IZO_WERROR)
   target_compile_options(izo_warnings INTERFACE -Werror)
 endif()
