@@ -1,0 +1,89 @@
+#include "fsm/conflict_case.hpp"
+
+#include "fsm/msm_common.hpp"
+
+namespace izo::fsm {
+namespace {
+
+using namespace detail;
+namespace ev = conflict_events;
+
+struct Def : Front<Def> {
+  static constexpr const char* machine = ConflictCase::machine;
+  explicit Def(ConflictActions* a) : act(a) {}
+  ConflictActions* act;
+
+  IZO_STATE(Detected, "detected");
+  IZO_STATE(Quarantined, "quarantined");
+  IZO_STATE(Resolving, "resolving");
+  IZO_STATE(Resolved, "resolved");
+  using initial_state = Detected;
+
+  struct Automatic {
+    template <class E, class F, class S, class T>
+    bool operator()(const E& e, F&, S&, T&) const { return e.winner.has_value(); }
+  };
+  struct Manual {
+    template <class E, class F, class S, class T>
+    bool operator()(const E& e, F&, S&, T&) const { return !e.winner.has_value(); }
+  };
+  struct ResolveDecided {
+    template <class E, class F, class S, class T>
+    void operator()(const E& e, F& f, S&, T&) const { f.act->resolve(*e.winner); }
+  };
+  struct ResolveChosen {
+    template <class E, class F, class S, class T>
+    void operator()(const E& e, F& f, S&, T&) const { f.act->resolve(e.winner); }
+  };
+  struct Quarantine {
+    template <class E, class F, class S, class T>
+    void operator()(const E&, F& f, S&, T&) const { f.act->quarantine(); }
+  };
+  struct Report {
+    template <class E, class F, class S, class T>
+    void operator()(const E&, F& f, S&, T&) const { f.act->resolved(); }
+  };
+
+  // clang-format off
+  struct transition_table : boost::mpl::vector<
+    //  from          event        to           action          guard
+    Tr<Detected,     ev::Decide,  Resolving,   ResolveDecided, Automatic>,
+    Tr<Detected,     ev::Decide,  Quarantined, Quarantine,     Manual>,
+    Tr<Quarantined,  ev::Choose,  Resolving,   ResolveChosen>,
+    Tr<Resolving,    ev::Done,    Resolved,    Report>
+  > {};
+  // clang-format on
+};
+
+using Machine = boost::msm::back::state_machine<Def>;
+
+}  // namespace
+
+struct ConflictCase::Impl {
+  explicit Impl(ConflictActions& a) : m(&a) { m.start(); }
+  template <class E>
+  std::optional<Error> run(const E& e) {
+    m.error.reset();
+    m.process_event(e);
+    return m.error;
+  }
+  Machine m;
+};
+
+ConflictCase::ConflictCase(ConflictActions& a) : impl_(std::make_unique<Impl>(a)) {}
+ConflictCase::~ConflictCase() = default;
+ConflictCase::ConflictCase(ConflictCase&&) noexcept = default;
+ConflictCase& ConflictCase::operator=(ConflictCase&&) noexcept = default;
+
+std::optional<Error> ConflictCase::process(const conflict_events::Decide& e) { return impl_->run(e); }
+std::optional<Error> ConflictCase::process(const conflict_events::Choose& e) { return impl_->run(e); }
+std::optional<Error> ConflictCase::process(const conflict_events::Done& e) { return impl_->run(e); }
+
+std::string ConflictCase::state() const { return state_name<Machine>(impl_->m.current_state()[0]); }
+bool ConflictCase::open() const {
+  return impl_->m.current_state()[0] !=
+         boost::msm::back::get_state_id<Machine::stt, Def::Resolved>::value;
+}
+std::vector<Transition> ConflictCase::table() { return table_rows<Def>(machine); }
+
+}  // namespace izo::fsm

@@ -1,0 +1,99 @@
+#include "fsm/server_link.hpp"
+
+#include "fsm/msm_common.hpp"
+
+namespace izo::fsm {
+namespace {
+
+using namespace detail;
+namespace ev = server_link_events;
+
+struct Def : Front<Def> {
+  static constexpr const char* machine = ServerLink::machine;
+  explicit Def(ServerLinkActions* a) : act(a) {}
+  ServerLinkActions* act;
+
+  IZO_STATE(Disconnected, "disconnected");
+  IZO_STATE(Forwarding, "forwarding");
+  IZO_STATE(Synced, "synced");
+  using initial_state = Disconnected;
+
+  struct CaughtUp {
+    template <class E, class F, class S, class T>
+    bool operator()(const E&, F& f, S&, T&) const { return f.act->caught_up(); }
+  };
+  struct Behind {
+    template <class E, class F, class S, class T>
+    bool operator()(const E&, F& f, S&, T&) const { return !f.act->caught_up(); }
+  };
+  struct Idle {
+    template <class E, class F, class S, class T>
+    bool operator()(const E&, F& f, S&, T&) const { return !f.act->in_flight(); }
+  };
+  struct Busy {
+    template <class E, class F, class S, class T>
+    bool operator()(const E&, F& f, S&, T&) const { return f.act->in_flight(); }
+  };
+  struct Welcome {
+    template <class E, class F, class S, class T>
+    void operator()(const E&, F& f, S&, T&) const {
+      f.act->welcome();
+      f.act->send_batch();
+    }
+  };
+  struct Send {
+    template <class E, class F, class S, class T>
+    void operator()(const E&, F& f, S&, T&) const { f.act->send_batch(); }
+  };
+
+  // clang-format off
+  struct transition_table : boost::mpl::vector<
+    //  from            event             to            action   guard
+    Tr<Disconnected,   ev::Hello,       Forwarding,   Welcome>,
+    Stay<Disconnected, ev::NewRecords>,
+    Stay<Disconnected, ev::Down>,
+    Tr<Forwarding,     ev::Hello,       Forwarding,   Welcome>,
+    Tr<Forwarding,     ev::Acked,       Synced,       none,    CaughtUp>,
+    Stay<Forwarding,   ev::Acked,                     Send,    Behind>,
+    Stay<Forwarding,   ev::NewRecords>,
+    Tr<Forwarding,     ev::Down,        Disconnected>,
+    Tr<Synced,         ev::Hello,       Forwarding,   Welcome>,
+    Stay<Synced,       ev::NewRecords,                Send,    Idle>,
+    Stay<Synced,       ev::NewRecords,                none,    Busy>,
+    Stay<Synced,       ev::Acked,                     Send>,
+    Tr<Synced,         ev::Down,        Disconnected>
+  > {};
+  // clang-format on
+};
+
+using Machine = boost::msm::back::state_machine<Def>;
+
+}  // namespace
+
+struct ServerLink::Impl {
+  explicit Impl(ServerLinkActions& a) : m(&a) { m.start(); }
+  template <class E>
+  std::optional<Error> run(const E& e) {
+    m.error.reset();
+    m.process_event(e);
+    return m.error;
+  }
+  Machine m;
+};
+
+ServerLink::ServerLink(ServerLinkActions& a) : impl_(std::make_unique<Impl>(a)) {}
+ServerLink::~ServerLink() = default;
+
+std::optional<Error> ServerLink::process(const server_link_events::Hello& e) { return impl_->run(e); }
+std::optional<Error> ServerLink::process(const server_link_events::Acked& e) { return impl_->run(e); }
+std::optional<Error> ServerLink::process(const server_link_events::NewRecords& e) { return impl_->run(e); }
+std::optional<Error> ServerLink::process(const server_link_events::Down& e) { return impl_->run(e); }
+
+std::string ServerLink::state() const { return state_name<Machine>(impl_->m.current_state()[0]); }
+bool ServerLink::connected() const {
+  return impl_->m.current_state()[0] !=
+         boost::msm::back::get_state_id<Machine::stt, Def::Disconnected>::value;
+}
+std::vector<Transition> ServerLink::table() { return table_rows<Def>(machine); }
+
+}  // namespace izo::fsm

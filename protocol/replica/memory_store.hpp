@@ -1,0 +1,68 @@
+// A Store held in memory, with a disk's durability: what was not synced is
+// lost by crash(). The tests and the simulator (model/) run on it.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <string>
+
+#include "replica/store.hpp"
+
+namespace izo::replica {
+
+class MemoryStore final : public Store {
+ public:
+  MemoryStore();
+
+  std::optional<ObjectInfo> lookup(std::string_view path) const override;
+  std::optional<Error> apply(const kml::Record& r, Origin origin) override;
+  std::optional<Error> force(const kml::Record& r) override;
+  std::optional<Error> copy(std::string_view from, std::string_view to) override;
+  void install_data(std::string_view path, const Version& version, std::string_view token) override;
+  void sync() override { durable_ = live_; }
+
+  // A crash: everything since the last sync() is gone.
+  void crash() { live_ = durable_; }
+
+  // What an application writes into an open file (before its close record).
+  std::optional<Error> write_content(std::string_view path, std::string bytes);
+  // The content of a file, if here and current.
+  std::optional<std::string> content(std::string_view path) const;
+
+  // The whole tree, one line per object in path order, with types, versions,
+  // attributes, contents and extended attributes: equal strings mean equal
+  // replicas.
+  std::string dump() const;
+  std::size_t object_count() const { return live_.names.size(); }
+
+ private:
+  struct Inode {
+    ObjType type = ObjType::file;
+    Version version;
+    std::uint32_t mode = 0, uid = 0, gid = 0;
+    std::uint64_t size = 0, rdev = 0;
+    std::int64_t atime_ns = 0, mtime_ns = 0;
+    std::string data;     // file content, valid when data_version == version
+    Version data_version;
+    std::string target;   // symlink
+    std::map<std::string, std::string> xattrs;
+  };
+  struct Tree {
+    std::map<std::string, std::uint64_t, std::less<>> names;  // path -> inode
+    std::map<std::uint64_t, Inode> inodes;
+    std::uint64_t next_ino = 1;
+  };
+
+  Inode* find(std::string_view path);
+  const Inode* find(std::string_view path) const;
+  bool has_children(std::string_view dir) const;
+  std::optional<Error> add(const std::string& path, Inode inode);
+  std::optional<Error> remove(const std::string& path, bool dir);
+  std::optional<Error> move(const std::string& from, const std::string& to);
+  std::optional<Error> set_attrs(const kml::Record& r, Inode& ino, Origin origin);
+
+  Tree live_;
+  Tree durable_;
+};
+
+}  // namespace izo::replica

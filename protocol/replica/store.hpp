@@ -1,0 +1,61 @@
+// The Store port: the fileset's tree as the replica engine sees and changes
+// it. lento binds it to the wrapped filesystem, model/ and the tests to
+// MemoryStore. Every call is synchronous and local; a runtime that must wait
+// for data does so outside (fetches are effects, see engine.hpp).
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "kml/record.hpp"
+#include "util/result.hpp"
+
+namespace izo::replica {
+
+enum class ObjType : std::uint8_t { file, dir, symlink, node };
+
+struct ObjectInfo {
+  ObjType type = ObjType::file;
+  Version version;
+  bool has_children = false;  // dir only
+  bool data_missing = false;  // file only: its content is not the version's yet
+};
+
+// Where an update came from: made here (its content is already here) or by a
+// peer (a closed file's content must be fetched).
+enum class Origin : std::uint8_t { local, remote };
+
+class StoreView {
+ public:
+  virtual ~StoreView() = default;
+  virtual std::optional<ObjectInfo> lookup(std::string_view path) const = 0;
+};
+
+class Store : public StoreView {
+ public:
+  // Carries out the update `r` describes and stamps the objects with its new
+  // versions. The engine has already decided it applies (version_rule.hpp);
+  // an update that is impossible in this tree (no parent, not empty, wrong
+  // type) is refused with the reason and changes nothing.
+  virtual std::optional<Error> apply(const kml::Record& r, Origin origin) = 0;
+
+  // Makes `path` exactly the result of `r` whatever it holds now: conflict
+  // resolution adopting the other side. Same refusals as apply.
+  virtual std::optional<Error> force(const kml::Record& r) = 0;
+
+  // Copies the object at `from` (file or symlink, with its content) to the
+  // new name `to`, which must be free. For conflict copies.
+  virtual std::optional<Error> copy(std::string_view from, std::string_view to) = 0;
+
+  // The content of `path` at `version` has arrived; `token` is the runtime's
+  // handle for it (MemoryStore: the bytes). Ignored if the object moved on.
+  virtual void install_data(std::string_view path, const Version& version,
+                            std::string_view token) = 0;
+
+  // Everything applied so far survives a crash once this returns.
+  virtual void sync() = 0;
+};
+
+}  // namespace izo::replica

@@ -1,0 +1,39 @@
+// DESIGN.md contract 4, as one function: does an incoming record apply here,
+// was it applied before (a duplicate), or does it conflict with what this
+// replica holds?
+#pragma once
+
+#include <set>
+#include <string>
+
+#include "kml/record.hpp"
+#include "replica/store.hpp"
+
+namespace izo::replica {
+
+enum class Verdict { apply, duplicate, conflict };
+
+struct Decision {
+  Verdict verdict = Verdict::apply;
+  std::string path;    // the object the conflict is about
+  std::string reason;  // why, in words
+};
+
+// `later` holds the new versions produced by the records after `r` in the
+// same batch: an object already at one of them shows that `r` (earlier in the
+// same in-order stream) was applied before a crash.
+//
+// The rule, per object the record names:
+// - the object is at the version the writer saw (absent for a create): apply;
+// - it is at the version the record produced, or a later one of the batch:
+//   duplicate; an unlink/rmdir/rename whose source is already gone: duplicate;
+// - anything else (changed here too, created here too, parent gone, directory
+//   not empty): conflict.
+// A directory's version covers its own attributes, not its entries, so two
+// replicas adding different names to one directory do not conflict (names
+// are compared one by one, as Unison does).
+Decision decide(const kml::Record& r, const StoreView& store, const std::set<Version>& later);
+
+std::string_view verdict_name(Verdict v);
+
+}  // namespace izo::replica
