@@ -3,6 +3,7 @@
 // derives from Front<Derived>, whose states and events have a static `name`.
 #pragma once
 
+#include <boost/core/demangle.hpp>
 #include <boost/mpl/for_each.hpp>
 #include <boost/mpl/vector.hpp>
 #include <boost/msm/back/state_machine.hpp>
@@ -37,6 +38,28 @@ std::string state_name(int id) {
   return out;
 }
 
+// The short name of an action type ("" for none).
+template <class Act>
+std::string action_name() {
+  if constexpr (std::is_same_v<Act, none>) {
+    return "";
+  } else {
+    std::string n = boost::core::demangle(typeid(Act).name());
+    const auto colons = n.rfind("::");
+    return colons == std::string::npos ? n : n.substr(colons + 2);
+  }
+}
+
+template <class Act>
+struct Do;
+
+template <class D>
+struct inner_action;
+template <class Act>
+struct inner_action<Do<Act>> {
+  using type = Act;
+};
+
 // The rows of a transition table, as names.
 template <class Front>
 std::vector<Transition> table_rows(const char* machine) {
@@ -45,7 +68,8 @@ std::vector<Transition> table_rows(const char* machine) {
                        boost::msm::wrap<boost::mpl::placeholders::_1>>([&]<class R>(boost::msm::wrap<R>) {
     using Target = std::conditional_t<std::is_same_v<typename R::Target, none>,
                                       typename R::Source, typename R::Target>;
-    rows.push_back({machine, R::Source::name, R::Evt::name, Target::name});
+    rows.push_back({machine, R::Source::name, R::Evt::name, Target::name,
+                    action_name<typename inner_action<typename R::Action>::type>()});
   });
   return rows;
 }
@@ -68,12 +92,13 @@ struct Front : msmf::state_machine_def<Derived> {
 };
 
 // An action that reports the transition, then runs Act (may be none).
-template <class Act = none>
+template <class Act>
 struct Do {
   template <class Event, class Fsm, class Src, class Tgt>
   void operator()(const Event& e, Fsm& fsm, Src& src, Tgt& tgt) const {
     using To = std::conditional_t<std::is_same_v<Tgt, Src>, Src, Tgt>;
-    report_transition({Fsm::machine, Src::name, Event::name, To::name});
+    static const std::string act = action_name<Act>();
+    report_transition({Fsm::machine, Src::name, Event::name, To::name, act});
     if constexpr (!std::is_same_v<Act, none>) Act{}(e, fsm, src, tgt);
   }
 };

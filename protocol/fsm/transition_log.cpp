@@ -13,7 +13,8 @@ TransitionHook& hook() {
 }  // namespace
 
 std::string to_string(const Transition& t) {
-  return t.machine + ": " + t.from + " --" + t.event + "--> " + t.to;
+  return t.machine + ": " + t.from + " --" + t.event + "--> " + t.to +
+         (t.action.empty() ? "" : " / " + t.action);
 }
 
 void set_transition_hook(TransitionHook h) { hook() = std::move(h); }

@@ -12,6 +12,7 @@ namespace izo::fsm {
 
 struct Transition {
   std::string machine, from, event, to;
+  std::string action;  // tells apart rows that differ only by guard and action
   friend bool operator==(const Transition&, const Transition&) = default;
   friend auto operator<=>(const Transition&, const Transition&) = default;
 };

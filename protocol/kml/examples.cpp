@@ -86,6 +86,8 @@ std::vector<Record> example_workload(std::size_t count, std::uint64_t first_recn
   for (std::size_t i = 0; i < count; ++i) {
     Record r = base[i % base.size()];
     r.recno = first_recno + i;
+    r.origin = 7;
+    r.origin_recno = r.recno;
     r.time_ns += static_cast<std::int64_t>(i);
     if (!r.path.empty()) r.path += "." + std::to_string(i);
     if (r.obj_new.exists()) r.obj_new.seq += i;

@@ -197,6 +197,8 @@ Result<std::size_t> encode(const Record& r, std::vector<std::uint8_t>& out) {
   put_le<std::int64_t>(p + HEAD_OFF(atime_ns), r.attrs.atime_ns);
   put_le<std::int64_t>(p + HEAD_OFF(mtime_ns), r.attrs.mtime_ns);
   put_le<std::uint64_t>(p + HEAD_OFF(rdev), r.attrs.rdev);
+  put_le<std::uint64_t>(p + HEAD_OFF(origin), r.origin);
+  put_le<std::uint64_t>(p + HEAD_OFF(origin_recno), r.origin_recno);
   std::uint8_t* v = p + IZO_KML_HEAD_SIZE;
   for (const std::string* s : {&r.path, &r.path2, &r.data}) {
     std::memcpy(v, s->data(), s->size());
@@ -239,6 +241,8 @@ Result<Record> decode(std::span<const std::uint8_t> b) {
   r.attrs.atime_ns = get_le<std::int64_t>(p + HEAD_OFF(atime_ns));
   r.attrs.mtime_ns = get_le<std::int64_t>(p + HEAD_OFF(mtime_ns));
   r.attrs.rdev = get_le<std::uint64_t>(p + HEAD_OFF(rdev));
+  r.origin = get_le<std::uint64_t>(p + HEAD_OFF(origin));
+  r.origin_recno = get_le<std::uint64_t>(p + HEAD_OFF(origin_recno));
   r.path = f.path;
   r.path2 = f.path2;
   r.data = f.data;

@@ -62,6 +62,8 @@ struct Record {
   std::uint32_t flags = 0;
   Identity writer;
   std::int64_t time_ns = 0;
+  std::uint64_t origin = 0;        // the host whose update this is
+  std::uint64_t origin_recno = 0;  // its number in the origin's KML (== recno there)
 
   Version obj_old, obj_new;          // the object, before and after
   Version parent_old, parent_new;    // the parent of `path`

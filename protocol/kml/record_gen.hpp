@@ -40,6 +40,8 @@ inline rc::Gen<Record> gen_record() {
     r.writer = {*rc::gen::arbitrary<std::uint32_t>(), *rc::gen::arbitrary<std::uint32_t>(),
                 *rc::gen::arbitrary<std::uint32_t>()};
     r.time_ns = *rc::gen::arbitrary<std::int64_t>();
+    r.origin = *rc::gen::arbitrary<std::uint64_t>();
+    r.origin_recno = *rc::gen::arbitrary<std::uint64_t>();
     for (Version* v : {&r.obj_old, &r.obj_new, &r.parent_old, &r.parent_new, &r.tparent_old,
                        &r.tparent_new, &r.target_old})
       *v = *gen_version();

@@ -108,13 +108,13 @@ TEST_F(Kmldump, CheckReportsATornTailWithItsOffset) {
 TEST_F(Kmldump, CheckReportsTheFirstBadRecordAndItsOffset) {
   {
     std::fstream io(path_, std::ios::in | std::ios::out | std::ios::binary);
-    io.seekp(230 + 8);  // record 2 starts at 224 (noop with empty paths)
+    io.seekp(240 + 8);  // record 2 starts at 240 (a noop with empty paths)
     io.put('\x55');
   }
   auto r = kmldump({"--check", path_});
   EXPECT_EQ(r.code, kExitCorrupt);
   EXPECT_NE(r.out.find("1 records (recno 1..1) good"), std::string::npos) << r.out;
-  EXPECT_NE(r.out.find("bad record at offset 224"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("bad record at offset 240"), std::string::npos) << r.out;
   // Printing stops at the damage, and says why.
   auto p = kmldump({path_});
   EXPECT_EQ(p.code, kExitCorrupt);

@@ -104,6 +104,7 @@ std::string record_text(const kml::Record& r, std::size_t offset) {
   if (r.op == Op::rename || r.op == Op::link)
     out += " tparent=" + change(r.tparent_old, r.tparent_new);
   if (r.op == Op::rename && r.target_old.exists()) out += " replaced=" + to_string(r.target_old);
+  out += " origin=" + std::to_string(r.origin) + "#" + std::to_string(r.origin_recno);
   out += " by=" + std::to_string(r.writer.pid) + "/" + std::to_string(r.writer.uid) + ":" +
          std::to_string(r.writer.gid);
   out += " at=" + iso_time(r.time_ns);
@@ -119,6 +120,8 @@ nlohmann::json record_json(const kml::Record& r, std::size_t offset) {
       {"flags", r.flags},
       {"writer", {{"pid", r.writer.pid}, {"uid", r.writer.uid}, {"gid", r.writer.gid}}},
       {"time_ns", r.time_ns},
+      {"origin", r.origin},
+      {"origin_recno", r.origin_recno},
       {"path", r.path},
       {"path2", r.path2},
       {"data_hex", hex(r.data)},

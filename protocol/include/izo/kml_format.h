@@ -8,7 +8,7 @@
  *
  * Every integer is little-endian, whatever the host. A record is
  *
- *     struct izo_kml_head   (216 bytes, fixed)
+ *     struct izo_kml_head   (232 bytes, fixed)
  *     path   [path_len]     (no NUL)
  *     path2  [path2_len]    (no NUL)
  *     data   [data_len]
@@ -121,14 +121,16 @@ struct izo_kml_head {
 	izo_le64 atime_ns;   /* 192 */
 	izo_le64 mtime_ns;   /* 200 */
 	izo_le64 rdev;       /* 208 MKNOD device number (Linux encoding) */
-};                           /* 216 */
+	izo_le64 origin;     /* 216 the host whose update this is */
+	izo_le64 origin_recno; /* 224 its record number in the origin's KML */
+};                           /* 232 */
 
 struct izo_kml_tail {
 	izo_le32 crc32c;     /* CRC-32C of the record up to this tail */
 	izo_le32 len;        /* equals head.len */
 };
 
-#define IZO_KML_HEAD_SIZE 216u
+#define IZO_KML_HEAD_SIZE 232u
 #define IZO_KML_TAIL_SIZE 8u
 #define IZO_KML_MIN_LEN (IZO_KML_HEAD_SIZE + IZO_KML_TAIL_SIZE)
 #define IZO_KML_MAX_LEN \
@@ -146,6 +148,7 @@ static_assert(sizeof(struct izo_kml_head) == IZO_KML_HEAD_SIZE, "izo_kml_head la
 static_assert(offsetof(struct izo_kml_head, versions) == 56, "izo_kml_head layout");
 static_assert(offsetof(struct izo_kml_head, mode) == 168, "izo_kml_head layout");
 static_assert(offsetof(struct izo_kml_head, rdev) == 208, "izo_kml_head layout");
+static_assert(offsetof(struct izo_kml_head, origin) == 216, "izo_kml_head layout");
 static_assert(sizeof(struct izo_kml_tail) == IZO_KML_TAIL_SIZE, "izo_kml_tail layout");
 #elif defined(__KERNEL__)
 /* The module checks the same layout with BUILD_BUG_ON in its init. */
