@@ -79,7 +79,7 @@ struct Def : Front<Def> {
     Tr<Resolving,       ev::Down,      Disconnected,   Lost>,
     Tr<Reintegrating,   ev::Acked,     Synced,         none,   AllAcked>,
     Stay<Reintegrating, ev::Acked,                     Send,   NotAllAcked>,
-    Stay<Reintegrating, ev::Journaled>,
+    Stay<Reintegrating, ev::Journaled,             Send>,
     Stay<Reintegrating, ev::CaughtUp>,
     Tr<Reintegrating,   ev::Conflict,  Resolving>,
     Tr<Reintegrating,   ev::Down,      Disconnected,   Lost>,

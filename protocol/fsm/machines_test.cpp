@@ -239,7 +239,7 @@ TEST(ClientLinkMachine, ReconnectionRunsForwardThenReintegrateThenSynced) {
   EXPECT_FALSE(m.process(cl::Journaled{}));
   EXPECT_FALSE(m.process(cl::Acked{}));
   EXPECT_FALSE(m.process(cl::CaughtUp{}));
-  EXPECT_EQ(a.calls, (std::vector<std::string>{"hello", "batch", "batch", "batch", "batch"}));
+  EXPECT_EQ(a.calls, (std::vector<std::string>{"hello", "batch", "batch", "batch", "batch", "batch"}));
 }
 
 TEST(ClientLinkMachine, ConflictsInterruptUntilResolved) {
@@ -319,28 +319,44 @@ TEST(ServerLinkMachine, ForwardsUntilCaughtUpThenLive) {
   ServerLink m(a);
   EXPECT_FALSE(m.process(sl::NewRecords{}));
   EXPECT_FALSE(m.process(sl::Down{}));
-  EXPECT_FALSE(m.process(sl::Hello{}));
+  EXPECT_FALSE(m.process(sl::Hello{}));  // behind
   EXPECT_EQ(m.state(), "forwarding");
+  EXPECT_EQ(a.calls, (std::vector<std::string>{"welcome", "batch"}));
+  a.flight = true;
+  EXPECT_FALSE(m.process(sl::NewRecords{}));  // a batch is out: wait for its ack
+  EXPECT_EQ(a.calls.size(), 2u);
+  a.flight = false;
   EXPECT_FALSE(m.process(sl::NewRecords{}));
-  EXPECT_FALSE(m.process(sl::Acked{}));
-  EXPECT_FALSE(m.process(sl::Hello{}));  // the replicator said hello again
+  EXPECT_EQ(a.calls.back(), "batch");
+  EXPECT_FALSE(m.process(sl::Acked{}));  // still behind: next batch
+  EXPECT_FALSE(m.process(sl::Hello{}));  // the replicator said hello again, still behind
+  EXPECT_EQ(m.state(), "forwarding");
   a.caught = true;
   EXPECT_FALSE(m.process(sl::Acked{}));
   EXPECT_EQ(m.state(), "synced");
   EXPECT_FALSE(m.process(sl::NewRecords{}));
   a.flight = true;
-  EXPECT_FALSE(m.process(sl::NewRecords{}));  // waits for the ack
+  const auto before = a.calls.size();
+  EXPECT_FALSE(m.process(sl::NewRecords{}));
+  EXPECT_EQ(a.calls.size(), before);
   EXPECT_FALSE(m.process(sl::Acked{}));
+  EXPECT_FALSE(m.process(sl::Hello{}));  // caught up: straight back to synced
+  EXPECT_EQ(m.state(), "synced");
+  a.caught = false;
   EXPECT_FALSE(m.process(sl::Hello{}));
   EXPECT_EQ(m.state(), "forwarding");
+  a.caught = true;
+  EXPECT_FALSE(m.process(sl::Hello{}));
+  EXPECT_EQ(m.state(), "synced");
   EXPECT_FALSE(m.process(sl::Down{}));
   EXPECT_EQ(m.state(), "disconnected");
-  m.process(sl::Hello{});
-  m.process(sl::Acked{});
+  EXPECT_FALSE(m.process(sl::Hello{}));  // caught up at once
+  EXPECT_EQ(m.state(), "synced");
+  a.caught = false;
   EXPECT_FALSE(m.process(sl::Down{}));
-  EXPECT_EQ(a.calls, (std::vector<std::string>{"welcome", "batch", "batch", "welcome", "batch",
-                                               "batch", "batch", "welcome", "batch", "welcome",
-                                               "batch"}));
+  m.process(sl::Hello{});
+  EXPECT_FALSE(m.process(sl::Down{}));
+  EXPECT_EQ(m.state(), "disconnected");
 }
 
 struct FakeConflict : ConflictActions {
@@ -381,7 +397,7 @@ TEST(Machines, TablesListEveryRow) {
   EXPECT_EQ(PermitClient::table().size(), 23u);
   EXPECT_EQ(PermitServer::table().size(), 16u);
   EXPECT_EQ(ClientLink::table().size(), 30u);
-  EXPECT_EQ(ServerLink::table().size(), 13u);
+  EXPECT_EQ(ServerLink::table().size(), 17u);
   EXPECT_EQ(ConflictCase::table().size(), 4u);
   const auto rows = PermitClient::table();
   EXPECT_EQ(rows.front(), (Transition{"permit_client", "none", "Need", "requesting", "Request"}));

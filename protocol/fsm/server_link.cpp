@@ -49,15 +49,19 @@ struct Def : Front<Def> {
   // clang-format off
   struct transition_table : boost::mpl::vector<
     //  from            event             to            action   guard
-    Tr<Disconnected,   ev::Hello,       Forwarding,   Welcome>,
+    Tr<Disconnected,   ev::Hello,       Forwarding,   Welcome, Behind>,
+    Tr<Disconnected,   ev::Hello,       Synced,       Welcome, CaughtUp>,
     Stay<Disconnected, ev::NewRecords>,
     Stay<Disconnected, ev::Down>,
-    Tr<Forwarding,     ev::Hello,       Forwarding,   Welcome>,
+    Tr<Forwarding,     ev::Hello,       Forwarding,   Welcome, Behind>,
+    Tr<Forwarding,     ev::Hello,       Synced,       Welcome, CaughtUp>,
     Tr<Forwarding,     ev::Acked,       Synced,       none,    CaughtUp>,
     Stay<Forwarding,   ev::Acked,                     Send,    Behind>,
-    Stay<Forwarding,   ev::NewRecords>,
+    Stay<Forwarding,   ev::NewRecords,                Send,    Idle>,
+    Stay<Forwarding,   ev::NewRecords,                none,    Busy>,
     Tr<Forwarding,     ev::Down,        Disconnected>,
-    Tr<Synced,         ev::Hello,       Forwarding,   Welcome>,
+    Tr<Synced,         ev::Hello,       Forwarding,   Welcome, Behind>,
+    Tr<Synced,         ev::Hello,       Synced,       Welcome, CaughtUp>,
     Stay<Synced,       ev::NewRecords,                Send,    Idle>,
     Stay<Synced,       ev::NewRecords,                none,    Busy>,
     Stay<Synced,       ev::Acked,                     Send>,

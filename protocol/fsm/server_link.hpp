@@ -2,9 +2,10 @@
 // hello, send it what it has not seen (from its next-to-expect), then keep
 // forwarding new records as they become durable.
 //
-//   disconnected --Hello--> forwarding --Acked[caught up]--> synced
+//   disconnected --Hello[behind]--> forwarding --Acked[caught up]--> synced
+//   disconnected --Hello[caught up]--> synced
 //   forwarding --Acked[behind]--> forwarding (next batch sent)
-//   synced --NewRecords--> synced (sent)       any --Down--> disconnected
+//   forwarding/synced --NewRecords[idle]--> (sent)     any --Down--> disconnected
 #pragma once
 
 #include <memory>

@@ -73,6 +73,9 @@ std::optional<ObjectInfo> MemoryStore::lookup(std::string_view path) const {
   ObjectInfo info;
   info.type = ino->type;
   info.version = ino->version;
+  info.mode = ino->mode;
+  info.size = ino->size;
+  info.target = ino->target;
   info.has_children = ino->type == ObjType::dir && has_children(path);
   info.data_missing = ino->type == ObjType::file && ino->data_version != ino->version;
   return info;
@@ -148,6 +151,7 @@ std::optional<Error> MemoryStore::set_attrs(const kml::Record& r, Inode& ino, Or
 }
 
 std::optional<Error> MemoryStore::apply(const kml::Record& r, Origin origin) {
+  dirty_ = true;
   switch (r.op) {
     case Op::noop: return std::nullopt;
     case Op::create:
@@ -212,6 +216,7 @@ std::optional<Error> MemoryStore::apply(const kml::Record& r, Origin origin) {
 }
 
 std::optional<Error> MemoryStore::force(const kml::Record& r) {
+  dirty_ = true;
   switch (r.op) {
     case Op::create:
     case Op::mkdir:
@@ -255,6 +260,7 @@ std::optional<Error> MemoryStore::copy(std::string_view from, std::string_view t
   if (!dst) return fail(to, "does not exist");
   if (src->type != ObjType::file || dst->type != ObjType::file) return fail(from, "not a file");
   if (src->data_version != src->version) return fail(from, "content not here yet");
+  dirty_ = true;
   dst->data = src->data;
   dst->size = src->size;
   dst->mtime_ns = src->mtime_ns;
@@ -265,14 +271,25 @@ std::optional<Error> MemoryStore::copy(std::string_view from, std::string_view t
 void MemoryStore::install_data(std::string_view path, const Version& version, std::string_view token) {
   Inode* ino = find(path);
   if (!ino || ino->type != ObjType::file || ino->version != version) return;
+  dirty_ = true;
   ino->data.assign(token);
   ino->size = token.size();
   ino->data_version = version;
 }
 
+std::vector<std::pair<std::string, Version>> MemoryStore::missing_data() const {
+  std::vector<std::pair<std::string, Version>> out;
+  for (const auto& [path, id] : live_.names) {
+    const Inode& i = live_.inodes.at(id);
+    if (i.type == ObjType::file && i.data_version != i.version) out.emplace_back(path, i.version);
+  }
+  return out;
+}
+
 std::optional<Error> MemoryStore::write_content(std::string_view path, std::string bytes) {
   Inode* ino = find(path);
   if (!ino || ino->type != ObjType::file) return fail(path, "not a file");
+  dirty_ = true;
   ino->size = bytes.size();
   ino->data = std::move(bytes);
   return std::nullopt;

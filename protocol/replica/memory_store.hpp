@@ -19,10 +19,19 @@ class MemoryStore final : public Store {
   std::optional<Error> force(const kml::Record& r) override;
   std::optional<Error> copy(std::string_view from, std::string_view to) override;
   void install_data(std::string_view path, const Version& version, std::string_view token) override;
-  void sync() override { durable_ = live_; }
+  std::vector<std::pair<std::string, Version>> missing_data() const override;
+  void sync() override {
+    durable_ = live_;
+    dirty_ = false;
+  }
+  // Whether anything changed since the last sync().
+  bool dirty() const { return dirty_; }
 
   // A crash: everything since the last sync() is gone.
-  void crash() { live_ = durable_; }
+  void crash() {
+    live_ = durable_;
+    dirty_ = false;
+  }
 
   // What an application writes into an open file (before its close record).
   std::optional<Error> write_content(std::string_view path, std::string bytes);
@@ -63,6 +72,7 @@ class MemoryStore final : public Store {
 
   Tree live_;
   Tree durable_;
+  bool dirty_ = false;
 };
 
 }  // namespace izo::replica

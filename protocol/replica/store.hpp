@@ -8,6 +8,8 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
+#include <vector>
 
 #include "kml/record.hpp"
 #include "util/result.hpp"
@@ -19,6 +21,9 @@ enum class ObjType : std::uint8_t { file, dir, symlink, node };
 struct ObjectInfo {
   ObjType type = ObjType::file;
   Version version;
+  std::uint32_t mode = 0;
+  std::uint64_t size = 0;
+  std::string target;         // symlink only
   bool has_children = false;  // dir only
   bool data_missing = false;  // file only: its content is not the version's yet
 };
@@ -53,6 +58,9 @@ class Store : public StoreView {
   // handle for it (MemoryStore: the bytes). Ignored if the object moved on.
   virtual void install_data(std::string_view path, const Version& version,
                             std::string_view token) = 0;
+
+  // Files whose content is missing (to fetch), with the version wanted.
+  virtual std::vector<std::pair<std::string, Version>> missing_data() const = 0;
 
   // Everything applied so far survives a crash once this returns.
   virtual void sync() = 0;

@@ -1,0 +1,922 @@
+#include "replica/engine.hpp"
+
+// GCC 12 reports members of effect::Fetch as maybe-uninitialized when a
+// std::variant holding it is moved (a known false positive, GCC bug 105562);
+// every member has a default initializer.
+#if defined(__GNUC__) && !defined(__clang__)
+#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
+#endif
+
+#include <algorithm>
+#include <deque>
+#include <functional>
+#include <map>
+#include <set>
+
+#include "fsm/machines.hpp"
+#include "replica/version_rule.hpp"
+
+namespace izo::replica {
+
+std::string_view policy_name(Policy p) {
+  switch (p) {
+    case Policy::server_wins: return "server-wins";
+    case Policy::client_wins: return "client-wins";
+    case Policy::manual: return "manual";
+  }
+  return "?";
+}
+
+std::optional<Policy> policy_from_name(std::string_view n) {
+  for (auto p : {Policy::server_wins, Policy::client_wins, Policy::manual})
+    if (policy_name(p) == n) return p;
+  return std::nullopt;
+}
+
+namespace {
+
+using kml::Op;
+namespace pce = fsm::permit_client_events;
+namespace pse = fsm::permit_server_events;
+namespace cle = fsm::client_link_events;
+namespace sle = fsm::server_link_events;
+namespace ce = fsm::conflict_events;
+
+bool touches(const kml::Record& r, const std::string& path) {
+  auto hit = [&](const std::string& p) {
+    return p == path || (p.size() > path.size() && p.compare(0, path.size(), path) == 0 &&
+                         p[path.size()] == '/');
+  };
+  const bool p2_is_path = r.op == Op::rename || r.op == Op::link;
+  return hit(r.path) || (p2_is_path && hit(r.path2));
+}
+
+// The new versions a record produces (obj_new; rename/link targets share it).
+void new_stamps(const kml::Record& r, std::set<Version>& out) {
+  if (r.obj_new.exists()) out.insert(r.obj_new);
+}
+
+kml::Record noop_in_place_of(const kml::Record& r) {
+  kml::Record n;
+  n.recno = r.recno;
+  n.op = Op::noop;
+  n.origin = r.origin;
+  n.origin_recno = r.origin_recno;
+  n.writer = r.writer;
+  n.time_ns = r.time_ns;
+  return n;
+}
+
+std::string conflict_name(const std::string& path, const std::string& who, const Version& v) {
+  std::string suffix = ".izo-conflict-" + who + "-" + std::to_string(v.seq);
+  const auto slash = path.rfind('/');
+  const std::string dir = slash == std::string::npos ? "" : path.substr(0, slash + 1);
+  std::string base = slash == std::string::npos ? path : path.substr(slash + 1);
+  if (base.size() + suffix.size() > IZO_KML_MAX_NAME) base.resize(IZO_KML_MAX_NAME - suffix.size());
+  return dir + base + suffix;
+}
+
+}  // namespace
+
+struct Engine::Impl : fsm::PermitClientActions, fsm::ClientLinkActions, fsm::PermitServerActions {
+  // ---- one conflict -------------------------------------------------------
+  struct Case : fsm::ConflictActions {
+    Case(Impl& e, ConflictInfo i, std::vector<kml::Record> r)
+        : engine(e), info(std::move(i)), remote(std::move(r)), machine(*this) {}
+    void resolve(fsm::Winner w) override { engine.resolve_case(*this, w); }
+    void quarantine() override { engine.quarantine_case(*this); }
+    void resolved() override { engine.case_resolved(*this); }
+    Impl& engine;
+    ConflictInfo info;
+    std::vector<kml::Record> remote;  // the peer's updates of the object, not applied
+    fsm::ConflictCase machine;
+  };
+
+  // ---- one replicator, as the server sees it ------------------------------
+  struct Peer : fsm::ServerLinkActions {
+    Peer(Impl& e, HostId h) : engine(e), id(h), link(*this) {}
+    void welcome() override { engine.welcome(*this); }
+    void send_batch() override { engine.forward_batch(*this); }
+    bool caught_up() const override {
+      return !in_flight_flag && next_to_send > engine.ports.journal.durable_recno();
+    }
+    bool in_flight() const override { return in_flight_flag; }
+    Impl& engine;
+    HostId id;
+    fsm::ServerLink link;
+    std::uint64_t next_to_send = 1;
+    bool in_flight_flag = false;
+  };
+
+  Impl(Config config, Ports p) : cfg(std::move(config)), ports(p), state(p.last_rcvd.load()) {
+    if (cfg.role == Role::client) {
+      permit = std::make_unique<fsm::PermitClient>(*this);
+      link = std::make_unique<fsm::ClientLink>(*this);
+      next_to_send = state.peers[cfg.server].acked + 1;
+    } else {
+      arbiter = std::make_unique<fsm::PermitServer>(*this);
+      for (HostId r : cfg.replicators) peers.emplace(r, std::make_unique<Peer>(*this, r));
+    }
+    recover();
+    for (const auto& held : state.quarantined) {
+      ConflictInfo info;
+      info.id = held.id;
+      info.path = held.path;
+      info.reason = "quarantined before a restart";
+      auto c = std::make_unique<Case>(*this, info, held.remote);
+      auto& ref = *c;
+      cases.emplace(held.id, std::move(c));
+      ref.machine.process(ce::Decide{std::nullopt});
+    }
+    drain();
+  }
+
+  // ---- plumbing -------------------------------------------------------------
+  Config cfg;
+  Ports ports;
+  LastRcvdState state;
+  std::vector<Effect> out;
+  std::deque<std::function<void()>> posted;
+
+  void post(std::function<void()> f) { posted.push_back(std::move(f)); }
+  void drain() {
+    while (!posted.empty()) {
+      auto f = std::move(posted.front());
+      posted.pop_front();
+      f();
+    }
+  }
+  void log(std::string text, bool error = false) { out.push_back(effect::Log{error, std::move(text)}); }
+  void check(const std::optional<Error>& e) {
+    if (e) log(e->message, true);
+  }
+  void send(HostId to, wire::Message m) { out.push_back(effect::Send{to, std::move(m)}); }
+  void drop(HostId peer, std::string why) {
+    log("dropping host " + std::to_string(peer) + ": " + why, true);
+    send(peer, wire::ErrorReply{wire::Status::bad_request, why});
+    out.push_back(effect::Drop{peer, std::move(why)});
+  }
+  void persist() { ports.last_rcvd.persist(state); }
+
+  // The journal and the store agree, durably, and the counters say so.
+  void make_durable() {
+    ports.journal.sync();
+    ports.store.sync();
+    state.store_synced_through = ports.journal.durable_recno();
+    persist();
+  }
+
+  // ---- crash recovery ------------------------------------------------------
+  void recover() {
+    const auto from = state.store_synced_through + 1;
+    auto tail = ports.journal.read(from, SIZE_MAX);
+    if (tail.empty()) return;
+    std::vector<std::set<Version>> later(tail.size());
+    for (std::size_t i = tail.size(); i-- > 1;) {
+      later[i - 1] = later[i];
+      new_stamps(tail[i], later[i - 1]);
+    }
+    std::size_t applied = 0;
+    for (std::size_t i = 0; i < tail.size(); ++i) {
+      const auto& r = tail[i];
+      const auto d = decide(r, ports.store, later[i]);
+      if (d.verdict == Verdict::apply) {
+        check(ports.store.apply(r, r.origin == cfg.self ? Origin::local : Origin::remote));
+        ++applied;
+      } else if (d.verdict == Verdict::conflict) {
+        log("recovery: journal record " + std::to_string(r.recno) + " does not fit the store: " +
+                d.reason,
+            true);
+      }
+    }
+    ports.store.sync();
+    state.store_synced_through = ports.journal.durable_recno();
+    persist();
+    log("recovery: replayed " + std::to_string(tail.size()) + " journal records from " +
+        std::to_string(from) + ", " + std::to_string(applied) + " were missing from the store");
+  }
+
+  // ---- fetches -------------------------------------------------------------
+  struct PendingFetch {
+    effect::Fetch fetch;
+    std::function<void(const std::optional<std::string>&)> then;
+  };
+  std::map<std::uint64_t, PendingFetch> fetches;
+  std::uint64_t next_fetch = 1;
+
+  void fetch(HostId from, std::string path, Version v, std::string install_path, Version install_v,
+             std::function<void(const std::optional<std::string>&)> then = {}) {
+    for (const auto& [id, f] : fetches)
+      if (f.fetch.install_path == install_path && f.fetch.install_version == install_v) return;
+    effect::Fetch f{next_fetch++, from, std::move(path), v, std::move(install_path), install_v};
+    out.emplace_back(std::in_place_type<effect::Fetch>, f);
+    fetches.emplace(f.id, PendingFetch{std::move(f), std::move(then)});
+  }
+
+  // Content this replica is missing, from the host that has it.
+  void fetch_missing(HostId from) {
+    for (const auto& [path, v] : ports.store.missing_data()) fetch(from, path, v, path, v);
+  }
+
+  void data_arrived(std::uint64_t id, const std::optional<std::string>& token) {
+    auto it = fetches.find(id);
+    if (it == fetches.end()) {
+      log("data for unknown fetch " + std::to_string(id), true);
+      return;
+    }
+    PendingFetch f = std::move(it->second);
+    fetches.erase(it);
+    if (token) {
+      ports.store.install_data(f.fetch.install_path, f.fetch.install_version, *token);
+      ports.store.sync();
+    } else {
+      log("fetch of " + f.fetch.path + " " + to_string(f.fetch.version) + " from host " +
+          std::to_string(f.fetch.from) + " failed; will ask again");
+    }
+    if (f.then) f.then(token);
+  }
+
+  // ---- client: permit ------------------------------------------------------
+  std::unique_ptr<fsm::PermitClient> permit;
+  std::deque<std::uint64_t> waiting;
+  bool internal_need = false;  // reintegration waits for the permit
+
+  bool connected() const override { return link->connected(); }
+  void send_get_permit() override { send(cfg.server, wire::GetPermit{cfg.fileset}); }
+  void send_release(std::uint64_t epoch) override {
+    send(cfg.server, wire::ReleasePermit{cfg.fileset, epoch, ports.journal.last_recno()});
+  }
+  void start_flush() override {
+    out.push_back(effect::UpcallReply{0, false});  // tells Presto the permit is going
+    if (all_acked()) {
+      post([this] { check(permit->process(pce::Flushed{})); });
+    } else {
+      send_batch();
+    }
+  }
+  void answer_waiters(bool granted) override {
+    for (auto id : waiting) out.push_back(effect::UpcallReply{id, granted});
+    waiting.clear();
+    if (internal_need) {
+      internal_need = false;
+      if (granted) post([this] { send_batch(); });
+    }
+  }
+  bool waiters() const override { return !waiting.empty() || internal_need; }
+
+  bool may_send() const {
+    const auto s = permit->state();
+    return s == "held" || s == "releasing";
+  }
+
+  // ---- client: the link to the server --------------------------------------
+  std::unique_ptr<fsm::ClientLink> link;
+  std::uint64_t server_last_at_welcome = 0;
+  std::uint64_t next_to_send = 1;
+  bool in_flight = false;
+
+  PeerCounters& server_counters() { return state.peers[cfg.server]; }
+
+  void send_hello() override {
+    send(cfg.server, wire::Hello{wire::kProtocolVersion, cfg.self_name, cfg.self, cfg.fileset,
+                                 server_counters().next_to_expect, ports.journal.durable_recno()});
+  }
+  bool caught_up() const override {
+    auto it = state.peers.find(cfg.server);
+    const std::uint64_t next = it == state.peers.end() ? 1 : it->second.next_to_expect;
+    return next > server_last_at_welcome;
+  }
+  bool all_acked() const override {
+    auto it = state.peers.find(cfg.server);
+    const std::uint64_t acked = it == state.peers.end() ? 0 : it->second.acked;
+    return acked >= ports.journal.last_recno();
+  }
+  bool conflicts_open() const override {
+    return std::any_of(cases.begin(), cases.end(), [](const auto& c) {
+      const auto s = c.second->machine.state();
+      return s == "detected" || s == "resolving";
+    });
+  }
+  void link_lost() override { in_flight = false; }
+
+  void send_batch() override {
+    if (!link->connected() || in_flight) return;
+    if (next_to_send > ports.journal.durable_recno()) {
+      // Nothing to send: reintegration is over once the server has it all.
+      post([this] {
+        if (all_acked() && link->state() == "reintegrating") check(link->process(cle::Acked{}));
+      });
+      return;
+    }
+    if (!may_send()) {
+      if (!internal_need && permit->state() == "none") {
+        internal_need = true;
+        check(permit->process(pce::Need{}));
+      }
+      return;
+    }
+    auto records = ports.journal.read(next_to_send, cfg.batch_records);
+    for (auto& r : records)
+      if (r.origin != cfg.self || state.superseded.contains(r.recno)) r = noop_in_place_of(r);
+    next_to_send = records.back().recno + 1;
+    in_flight = true;
+    send(cfg.server, wire::Reintegrate{cfg.fileset, std::move(records)});
+  }
+
+  void on_hello_reply(const wire::HelloReply& m) {
+    if (m.status != wire::Status::ok) {
+      log("server refused the connection: " + m.reason, true);
+      check(link->process(cle::Refused{}));
+      return;
+    }
+    if (m.next_to_expect > ports.journal.durable_recno() + 1) {
+      drop(cfg.server, "the server has records of this host up to " +
+                           std::to_string(m.next_to_expect - 1) + " but this journal ends at " +
+                           std::to_string(ports.journal.durable_recno()) +
+                           ": this host's journal lost records; refusing to reuse their numbers");
+      return;
+    }
+    server_last_at_welcome = m.last_recno;
+    next_to_send = m.next_to_expect;
+    server_counters().acked = m.next_to_expect - 1;
+    persist();
+    check(link->process(cle::Welcome{}));
+    check(permit->process(pce::LinkUp{}));
+    fetch_missing(cfg.server);
+    if (caught_up()) check(link->process(cle::CaughtUp{}));
+  }
+
+  void on_update_notify(const std::vector<kml::Record>& recs) {
+    auto& pc = server_counters();
+    std::vector<std::set<Version>> later(recs.size());
+    for (std::size_t i = recs.size(); i-- > 1;) {
+      later[i - 1] = later[i];
+      new_stamps(recs[i], later[i - 1]);
+    }
+    for (const auto& r : recs) {
+      if (auto bad = kml::check(r)) return drop(cfg.server, "record " + std::to_string(r.recno) + " refused: " + bad->message);
+    }
+    for (std::size_t i = 0; i < recs.size(); ++i) {
+      const auto& r = recs[i];
+      if (r.recno < pc.next_to_expect) continue;  // resent after a crash: had it
+      if (r.recno > pc.next_to_expect) {
+        drop(cfg.server, "update " + std::to_string(r.recno) + " where " +
+                             std::to_string(pc.next_to_expect) + " was expected");
+        return;
+      }
+      apply_remote(r, later[i]);
+      pc.next_to_expect = r.recno + 1;
+    }
+    make_durable();
+    send(cfg.server, wire::Ack{cfg.fileset, pc.next_to_expect - 1});
+    fetch_missing(cfg.server);
+    if (link->state() == "forwarding" && caught_up()) check(link->process(cle::CaughtUp{}));
+    if (in_flight == false && link->state() != "forwarding") send_batch();
+  }
+
+  void apply_remote(const kml::Record& r, const std::set<Version>& later) {
+    if (r.op == Op::noop) return;
+    for (auto& held : state.quarantined) {
+      if (touches(r, held.path)) {
+        held.remote.push_back(r);
+        cases.at(held.id)->remote.push_back(r);
+        return;
+      }
+    }
+    const auto d = decide(r, ports.store, later);
+    if (d.verdict == Verdict::apply) {
+      if (auto e = ports.store.apply(r, Origin::remote)) {
+        open_case(r, Decision{Verdict::conflict, r.path, e->message});
+      }
+    } else if (d.verdict == Verdict::conflict) {
+      open_case(r, d);
+    }
+  }
+
+  void on_reintegrate_reply(const wire::ReintegrateReply& m) {
+    in_flight = false;
+    auto& pc = server_counters();
+    pc.acked = std::max(pc.acked, m.applied_through);
+    persist();
+    if (m.status == wire::Status::ok) {
+      check(link->process(cle::Acked{}));
+      if (permit->state() == "releasing" && all_acked())
+        post([this] { check(permit->process(pce::Flushed{})); });
+      return;
+    }
+    next_to_send = m.applied_through + 1;
+    log("server did not take record " + std::to_string(next_to_send) + ": " + m.reason +
+        " (resent after the next forwarded updates)");
+  }
+
+  // ---- conflicts (client) --------------------------------------------------
+  std::map<std::uint64_t, std::unique_ptr<Case>> cases;
+  std::uint64_t resolved_count = 0;
+
+  void report(const Case& c) {
+    ConflictInfo info = c.info;
+    info.state = c.machine.state();
+    out.push_back(effect::ConflictReport{std::move(info)});
+  }
+
+  void open_case(const kml::Record& r, const Decision& d) {
+    ConflictInfo info;
+    info.id = state.next_conflict_id++;
+    info.path = d.path;
+    info.reason = d.reason;
+    if (auto local = ports.store.lookup(d.path)) info.local = local->version;
+    info.remote = r.obj_new;
+    log("conflict " + std::to_string(info.id) + " on " + info.path + ": " + info.reason);
+    auto c = std::make_unique<Case>(*this, info, std::vector<kml::Record>{r});
+    auto& ref = *c;
+    cases.emplace(info.id, std::move(c));
+    check(link->process(cle::Conflict{}));
+    report(ref);
+    std::optional<fsm::Winner> winner;
+    if (cfg.policy == Policy::server_wins) winner = fsm::Winner::server;
+    if (cfg.policy == Policy::client_wins) winner = fsm::Winner::client;
+    check(ref.machine.process(ce::Decide{winner}));
+  }
+
+  std::uint64_t next_stamp_seq() const { return ports.journal.last_recno() + 1; }
+
+  // Journals an update made here by the engine itself, and applies it.
+  void journal_local(kml::Record r, bool apply_to_store = true) {
+    r.origin = 0;  // this host's
+    const Version stamp{cfg.self, next_stamp_seq()};
+    if (r.op != Op::unlink && r.op != Op::rmdir) r.obj_new = stamp;
+    ports.journal.append(r);
+    if (apply_to_store) check(ports.store.apply(r, Origin::local));
+  }
+
+  // Own records about `path` not yet acknowledged by the server are replaced.
+  void supersede_local(const std::string& path) {
+    const auto acked = server_counters().acked;
+    for (std::uint64_t n = acked + 1; n <= ports.journal.durable_recno(); n += cfg.batch_records) {
+      for (const auto& r : ports.journal.read(n, cfg.batch_records))
+        if (r.origin == cfg.self && touches(r, path)) state.superseded.insert(r.recno);
+    }
+    // Records sent but not acknowledged go again, as noops where superseded.
+    next_to_send = std::min(next_to_send, acked + 1);
+  }
+
+  // A copy of what this replica has at `path`, under a conflict name.
+  std::optional<std::string> keep_local_copy(const std::string& path) {
+    const auto local = ports.store.lookup(path);
+    if (!local || (local->type != ObjType::file && local->type != ObjType::symlink)) return std::nullopt;
+    if (local->type == ObjType::file && local->data_missing) return std::nullopt;
+    const std::string copy = conflict_name(path, cfg.self_name, local->version);
+    kml::Record create;
+    create.op = local->type == ObjType::file ? Op::create : Op::symlink;
+    create.path = copy;
+    create.attrs.mode = local->mode;
+    if (local->type == ObjType::symlink) create.path2 = local->target;
+    journal_local(create);
+    if (local->type == ObjType::file) {
+      check(ports.store.copy(path, copy));
+      kml::Record close;
+      close.op = Op::close;
+      close.path = copy;
+      close.obj_old = ports.store.lookup(copy)->version;
+      close.attrs.valid = IZO_ATTR_SIZE;
+      close.attrs.size = ports.store.lookup(copy)->size;
+      journal_local(close);
+    }
+    return copy;
+  }
+
+  void resolve_case(Case& c, fsm::Winner w) {
+    c.info.winner = w;
+    if (w == fsm::Winner::server) {
+      if (auto copy = keep_local_copy(c.info.path)) c.info.kept.push_back(*copy);
+      supersede_local(c.info.path);
+      for (const auto& r : c.remote) check(ports.store.force(r));
+      make_durable();
+      fetch_missing(cfg.server);
+      post([this, &c] { check(c.machine.process(ce::Done{})); });
+      return;
+    }
+    // The client's version stays at the name; the server's is kept as a copy.
+    const kml::Record& last = c.remote.back();
+    const bool remote_gone = last.op == Op::unlink || last.op == Op::rmdir ||
+                             (last.op == Op::rename && last.path == c.info.path);
+    const Version remote_v = remote_gone ? Version{} : last.obj_new;
+    supersede_local(c.info.path);
+    auto finish = [this, &c, remote_v] {
+      rebase_local(c.info.path, remote_v);
+      make_durable();
+      post([this, &c] { check(c.machine.process(ce::Done{})); });
+    };
+    if (!remote_gone && last.op == Op::symlink) {
+      kml::Record copy;
+      copy.op = Op::symlink;
+      copy.path = conflict_name(c.info.path, "server", remote_v);
+      copy.path2 = last.path2;
+      copy.attrs.mode = last.attrs.mode;
+      journal_local(copy);
+      c.info.kept.push_back(copy.path);
+      finish();
+    } else if (!remote_gone && last.op != Op::mkdir && last.op != Op::mknod) {
+      kml::Record copy;
+      copy.op = Op::create;
+      copy.path = conflict_name(c.info.path, "server", remote_v);
+      copy.attrs.mode = 0100644;
+      journal_local(copy);
+      c.info.kept.push_back(copy.path);
+      const Version copy_v = ports.store.lookup(copy.path)->version;
+      fetch(cfg.server, c.info.path, remote_v, copy.path, copy_v,
+            [this, path = copy.path, finish](const std::optional<std::string>& data) {
+              if (!data) return;  // asked again by fetch_missing later
+              kml::Record close;
+              close.op = Op::close;
+              close.path = path;
+              close.obj_old = ports.store.lookup(path)->version;
+              close.attrs.valid = IZO_ATTR_SIZE;
+              close.attrs.size = data->size();
+              journal_local(close);
+              finish();
+            });
+      make_durable();
+    } else {
+      finish();
+    }
+  }
+
+  // Journals this replica's own state of `path` on top of the server's
+  // version, so that reintegration carries it over.
+  void rebase_local(const std::string& path, const Version& remote_v) {
+    const auto local = ports.store.lookup(path);
+    if (!local) {
+      if (remote_v.exists()) {
+        kml::Record rm;
+        rm.op = Op::unlink;
+        rm.path = path;
+        rm.obj_old = remote_v;
+        journal_local(rm, false);
+      }
+      return;
+    }
+    kml::Record attrs;
+    attrs.op = Op::setattr;
+    attrs.path = path;
+    attrs.obj_old = remote_v;
+    attrs.attrs.valid = IZO_ATTR_MODE;
+    attrs.attrs.mode = local->mode;
+    if (!remote_v.exists()) {
+      kml::Record create;
+      create.op = local->type == ObjType::dir ? Op::mkdir
+                  : local->type == ObjType::symlink ? Op::symlink : Op::create;
+      create.path = path;
+      create.path2 = local->target;
+      create.attrs.mode = local->mode;
+      create.obj_new = Version{cfg.self, next_stamp_seq()};
+      journal_local(create, false);
+      attrs.obj_old = create.obj_new;
+    }
+    journal_local(attrs);  // sets the local object's version too
+    if (local->type == ObjType::file) {
+      kml::Record close;
+      close.op = Op::close;
+      close.path = path;
+      close.obj_old = ports.store.lookup(path)->version;
+      close.attrs.valid = IZO_ATTR_SIZE;
+      close.attrs.size = local->size;
+      journal_local(close);
+    }
+  }
+
+  void quarantine_case(Case& c) {
+    supersede_local(c.info.path);
+    state.quarantined.push_back(HeldConflict{c.info.id, c.info.path, c.remote});
+    persist();
+    report(c);
+  }
+
+  void case_resolved(Case& c) {
+    std::erase_if(state.quarantined, [&](const HeldConflict& h) { return h.id == c.info.id; });
+    persist();
+    ++resolved_count;
+    log("conflict " + std::to_string(c.info.id) + " on " + c.info.path + " resolved: " +
+        (c.info.winner == fsm::Winner::server ? "server" : "client") + " wins" +
+        (c.info.kept.empty() ? "" : ", other version kept as " + c.info.kept.front()));
+    report(c);
+    const auto id = c.info.id;
+    post([this, id] {
+      cases.erase(id);
+      check(link->process(cle::Resolved{}));
+      if (!link->connected()) return;
+      if (link->state() == "reintegrating" || link->state() == "synced") send_batch();
+    });
+  }
+
+  // ---- server --------------------------------------------------------------
+  std::unique_ptr<fsm::PermitServer> arbiter;
+  std::map<HostId, std::unique_ptr<Peer>> peers;
+  std::map<HostId, std::uint64_t> pending_grants;
+  std::deque<std::uint64_t> local_waiters;
+
+  void grant(HostId to, std::uint64_t epoch) override {
+    if (to == cfg.self) {
+      for (auto id : local_waiters) out.push_back(effect::UpcallReply{id, true});
+      local_waiters.clear();
+      return;
+    }
+    auto it = peers.find(to);
+    if (it != peers.end() && it->second->caught_up()) {
+      send(to, wire::PermitReply{wire::Status::ok, cfg.fileset, epoch, ""});
+    } else {
+      pending_grants[to] = epoch;  // after the replicator has everything
+    }
+  }
+  void send_break(HostId holder, std::uint64_t epoch) override {
+    if (holder == cfg.self) {
+      out.push_back(effect::UpcallReply{0, false});  // Presto: the permit is going
+      post([this, epoch] { check(arbiter->process(pse::Release{cfg.self, epoch})); });
+      return;
+    }
+    send(holder, wire::BreakPermit{cfg.fileset, epoch});
+  }
+
+  void welcome(Peer& p) {
+    send(p.id, wire::HelloReply{wire::Status::ok, "", cfg.self_name, cfg.self,
+                                state.peers[p.id].next_to_expect, ports.journal.durable_recno()});
+  }
+
+  void forward_batch(Peer& p) {
+    if (p.in_flight_flag) return;
+    auto records = ports.journal.read(p.next_to_send, cfg.batch_records);
+    if (records.empty()) return;
+    for (auto& r : records)
+      if (r.origin == p.id) r = noop_in_place_of(r);  // its own update: it has it
+    p.next_to_send = records.back().recno + 1;
+    p.in_flight_flag = true;
+    send(p.id, wire::UpdateNotify{cfg.fileset, std::move(records)});
+  }
+
+  void new_records() {
+    for (auto& [id, p] : peers) check(p->link.process(sle::NewRecords{}));
+  }
+
+  Peer* known_peer(HostId from) {
+    auto it = peers.find(from);
+    return it == peers.end() ? nullptr : it->second.get();
+  }
+
+  void on_hello(HostId from, const wire::Hello& m) {
+    auto refuse = [&](std::string why) {
+      log("refusing host " + std::to_string(from) + " (" + m.sysid + "): " + why, true);
+      send(from, wire::HelloReply{wire::Status::refused, why, cfg.self_name, cfg.self, 0, 0});
+      out.push_back(effect::Drop{from, why});
+    };
+    if (m.protocol != wire::kProtocolVersion)
+      return refuse("protocol version " + std::to_string(m.protocol) + " is not spoken here");
+    if (m.fileset != cfg.fileset) return refuse("fileset " + m.fileset + " is not served here");
+    Peer* p = known_peer(from);
+    if (!p || m.host_id != from) return refuse(m.sysid + " is not a replicator of " + cfg.fileset);
+    if (m.next_to_expect > ports.journal.durable_recno() + 1)
+      return refuse("it expects record " + std::to_string(m.next_to_expect) +
+                    " but this server's journal ends at " +
+                    std::to_string(ports.journal.durable_recno()));
+    if (m.last_recno + 1 < state.peers[from].next_to_expect)
+      return refuse("its journal ends at " + std::to_string(m.last_recno) +
+                    " but this server already has its records up to " +
+                    std::to_string(state.peers[from].next_to_expect - 1) +
+                    ": its journal lost records");
+    p->next_to_send = m.next_to_expect;
+    p->in_flight_flag = false;
+    check(p->link.process(sle::Hello{}));
+  }
+
+  void on_ack(Peer& p, const wire::Ack& m) {
+    auto& pc = state.peers[p.id];
+    pc.acked = std::max(pc.acked, m.recno);
+    if (m.recno + 1 >= p.next_to_send) p.in_flight_flag = false;
+    persist();
+    check(p.link.process(sle::Acked{}));
+    auto g = pending_grants.find(p.id);
+    if (g != pending_grants.end() && p.caught_up()) {
+      send(p.id, wire::PermitReply{wire::Status::ok, cfg.fileset, g->second, ""});
+      pending_grants.erase(g);
+    }
+  }
+
+  void on_reintegrate(Peer& p, const wire::Reintegrate& m) {
+    auto& pc = state.peers[p.id];
+    if (arbiter->holder() != p.id) {
+      send(p.id, wire::ReintegrateReply{wire::Status::refused, pc.next_to_expect - 1, 0,
+                                        "reintegration needs the permit"});
+      return;
+    }
+    std::vector<std::set<Version>> later(m.records.size());
+    for (std::size_t i = m.records.size(); i-- > 1;) {
+      later[i - 1] = later[i];
+      new_stamps(m.records[i], later[i - 1]);
+    }
+    wire::ReintegrateReply reply{wire::Status::ok, 0, 0, ""};
+    bool journaled_any = false;
+    for (const auto& r : m.records) {
+      if (auto bad = kml::check(r))
+        return drop(p.id, "record " + std::to_string(r.origin_recno) + " refused: " + bad->message);
+    }
+    for (std::size_t i = 0; i < m.records.size(); ++i) {
+      const auto& r = m.records[i];
+      if (r.origin != p.id) {
+        drop(p.id, "record " + std::to_string(r.recno) + " is from host " +
+                       std::to_string(r.origin) + ", not from the sender");
+        return;
+      }
+      if (r.origin_recno < pc.next_to_expect) continue;  // had it
+      if (r.origin_recno > pc.next_to_expect) {
+        drop(p.id, "record " + std::to_string(r.origin_recno) + " where " +
+                       std::to_string(pc.next_to_expect) + " was expected");
+        return;
+      }
+      const bool journaled = ports.journal.last_from(p.id) >= r.origin_recno;
+      if (r.op != Op::noop) {
+        const auto d = decide(r, ports.store, later[i]);
+        if (d.verdict == Verdict::conflict) {
+          reply.status = wire::Status::conflict;
+          reply.conflicts = 1;
+          reply.reason = d.path + ": " + d.reason;
+          break;
+        }
+        if (!journaled) {
+          ports.journal.append(r);
+          journaled_any = true;
+        }
+        if (d.verdict == Verdict::apply) {
+          if (auto e = ports.store.apply(r, Origin::remote)) {
+            log("record " + std::to_string(r.origin_recno) + " of host " + std::to_string(p.id) +
+                    " journaled but not applicable: " + e->message,
+                true);
+          }
+        }
+      }
+      pc.next_to_expect = r.origin_recno + 1;
+    }
+    make_durable();
+    reply.applied_through = pc.next_to_expect - 1;
+    send(p.id, reply);
+    fetch_missing(p.id);  // backfetch closed files
+    if (journaled_any) new_records();
+  }
+
+  // ---- events ---------------------------------------------------------------
+  void receive(HostId from, const wire::Message& m) {
+    if (cfg.role == Role::client) {
+      if (from != cfg.server) return drop(from, "not this fileset's server");
+      std::visit(
+          [&](const auto& x) {
+            using M = std::decay_t<decltype(x)>;
+            if constexpr (std::is_same_v<M, wire::HelloReply>) {
+              on_hello_reply(x);
+            } else if constexpr (std::is_same_v<M, wire::UpdateNotify>) {
+              if (!link->connected()) return log("update before welcome, ignored", true);
+              on_update_notify(x.records);
+            } else if constexpr (std::is_same_v<M, wire::ReintegrateReply>) {
+              on_reintegrate_reply(x);
+            } else if constexpr (std::is_same_v<M, wire::PermitReply>) {
+              if (x.status == wire::Status::ok) {
+                check(permit->process(pce::Granted{x.epoch}));
+              } else if (x.status != wire::Status::busy) {
+                check(permit->process(pce::Denied{}));
+              }
+            } else if constexpr (std::is_same_v<M, wire::BreakPermit>) {
+              check(permit->process(pce::Break{x.epoch}));
+            } else if constexpr (std::is_same_v<M, wire::ErrorReply>) {
+              log("server reports: " + x.message, true);
+            } else if constexpr (std::is_same_v<M, wire::Heartbeat>) {
+            } else {
+              drop(from, std::string("unexpected ") + std::string(wire::kind_name(M::kind)) +
+                             " from the server");
+            }
+          },
+          m);
+      return;
+    }
+    Peer* p = known_peer(from);
+    if (std::holds_alternative<wire::Hello>(m)) return on_hello(from, std::get<wire::Hello>(m));
+    if (!p || !p->link.connected()) return drop(from, "no hello yet");
+    std::visit(
+        [&](const auto& x) {
+          using M = std::decay_t<decltype(x)>;
+          if constexpr (std::is_same_v<M, wire::Ack>) {
+            on_ack(*p, x);
+          } else if constexpr (std::is_same_v<M, wire::Reintegrate>) {
+            on_reintegrate(*p, x);
+          } else if constexpr (std::is_same_v<M, wire::GetPermit>) {
+            check(arbiter->process(pse::Request{from}));
+          } else if constexpr (std::is_same_v<M, wire::ReleasePermit>) {
+            check(arbiter->process(pse::Release{from, x.epoch}));
+          } else if constexpr (std::is_same_v<M, wire::Heartbeat>) {
+          } else {
+            drop(from, std::string("unexpected ") + std::string(wire::kind_name(M::kind)));
+          }
+        },
+        m);
+  }
+
+  void link_up(HostId peer) {
+    if (cfg.role != Role::client || peer != cfg.server) return log("link_up for a non-server host", true);
+    check(link->process(cle::Up{}));
+  }
+
+  void link_down(HostId peer) {
+    if (cfg.role == Role::client) {
+      if (peer != cfg.server) return;
+      check(link->process(cle::Down{}));
+      check(permit->process(pce::LinkDown{}));
+      return;
+    }
+    if (Peer* p = known_peer(peer)) {
+      check(p->link.process(sle::Down{}));
+      p->in_flight_flag = false;
+      pending_grants.erase(peer);
+      check(arbiter->process(pse::PeerLost{peer}));
+    }
+  }
+
+  void journaled() {
+    if (cfg.role == Role::client) {
+      check(link->process(cle::Journaled{}));
+    } else {
+      new_records();
+    }
+  }
+
+  void need_permit(std::uint64_t upcall) {
+    if (cfg.role == Role::client) {
+      waiting.push_back(upcall);
+      check(permit->process(pce::Need{}));
+    } else {
+      local_waiters.push_back(upcall);
+      check(arbiter->process(pse::Request{cfg.self}));
+    }
+  }
+};
+
+Engine::Engine(Config config, Ports ports) : impl_(std::make_unique<Impl>(std::move(config), ports)) {}
+Engine::~Engine() = default;
+
+void Engine::link_up(HostId peer) {
+  impl_->link_up(peer);
+  impl_->drain();
+}
+void Engine::link_down(HostId peer) {
+  impl_->link_down(peer);
+  impl_->drain();
+}
+void Engine::receive(HostId peer, const wire::Message& m) {
+  impl_->receive(peer, m);
+  impl_->drain();
+}
+void Engine::journaled() {
+  impl_->journaled();
+  impl_->drain();
+}
+void Engine::need_permit(std::uint64_t upcall) {
+  impl_->need_permit(upcall);
+  impl_->drain();
+}
+void Engine::data_arrived(std::uint64_t fetch, std::optional<std::string> token) {
+  impl_->data_arrived(fetch, token);
+  impl_->drain();
+}
+std::optional<Error> Engine::resolve(std::uint64_t id, fsm::Winner winner) {
+  auto it = impl_->cases.find(id);
+  if (it == impl_->cases.end()) return Error{"no open conflict " + std::to_string(id)};
+  auto e = it->second->machine.process(fsm::conflict_events::Choose{winner});
+  impl_->drain();
+  return e;
+}
+
+std::vector<Effect> Engine::take_effects() { return std::exchange(impl_->out, {}); }
+
+Status Engine::status() const {
+  const Impl& i = *impl_;
+  Status s;
+  s.role = i.cfg.role;
+  s.journal_last = i.ports.journal.last_recno();
+  s.journal_durable = i.ports.journal.durable_recno();
+  s.conflicts_resolved = i.resolved_count;
+  if (i.cfg.role == Role::client) {
+    s.permit = i.permit->state();
+    auto it = i.state.peers.find(i.cfg.server);
+    s.peers.push_back({i.cfg.server, i.link->state(), it == i.state.peers.end() ? PeerCounters{} : it->second});
+  } else {
+    s.permit = i.arbiter->state();
+    s.holder = i.arbiter->holder();
+    for (const auto& [id, p] : i.peers) {
+      auto it = i.state.peers.find(id);
+      s.peers.push_back({id, p->link.state(), it == i.state.peers.end() ? PeerCounters{} : it->second});
+    }
+  }
+  for (const auto& [id, c] : i.cases) {
+    ConflictInfo info = c->info;
+    info.state = c->machine.state();
+    if (c->machine.open()) s.conflicts.push_back(std::move(info));
+  }
+  return s;
+}
+
+}  // namespace izo::replica

@@ -1,0 +1,126 @@
+// The replica engine: one fileset on one host, server or client. It decides
+// everything and does no I/O. Events come in through the methods below; the
+// local state it reads and changes goes through the ports (Store, Journal,
+// LastRcvd); everything else it wants done goes out as effects, collected by
+// take_effects(): messages to peers, data fetches, replies to Presto's permit
+// upcalls, conflict reports, log lines. lento binds all of it to Asio and the
+// real filesystem; model/ to a simulated world.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <variant>
+#include <vector>
+
+#include "fsm/conflict_case.hpp"
+#include "replica/journal.hpp"
+#include "replica/last_rcvd.hpp"
+#include "replica/store.hpp"
+#include "wire/messages.hpp"
+
+namespace izo::replica {
+
+enum class Role { server, client };
+enum class Policy { server_wins, client_wins, manual };
+
+std::string_view policy_name(Policy p);
+std::optional<Policy> policy_from_name(std::string_view name);
+
+struct Config {
+  std::string fileset;
+  HostId self = 0;
+  std::string self_name;
+  Role role = Role::client;
+  HostId server = 0;                 // client: the fileset's server
+  std::vector<HostId> replicators;   // server: the hosts that may replicate
+  Policy policy = Policy::server_wins;
+  std::size_t batch_records = 64;
+};
+
+struct Ports {
+  Store& store;
+  Journal& journal;
+  LastRcvd& last_rcvd;
+};
+
+struct ConflictInfo {
+  std::uint64_t id = 0;
+  std::string path;
+  std::string reason;
+  Version local;                 // what this replica had
+  Version remote;                // what the peer's update made of it
+  std::string state;             // the conflict machine's state
+  std::optional<fsm::Winner> winner;
+  std::vector<std::string> kept;  // conflict copies made, so nothing is lost
+};
+
+namespace effect {
+struct Send { HostId to = 0; wire::Message message; };
+// Fetch the content of `path` at `version` from `from`; when it has arrived
+// (or failed) call data_arrived(id, ...). It is installed at install_path,
+// whose object must then be at install_version.
+struct Fetch {
+  std::uint64_t id = 0;
+  HostId from = 0;
+  std::string path;
+  Version version;
+  std::string install_path;
+  Version install_version;
+};
+// upcall 0 tells Presto the permit it held is being taken back.
+struct UpcallReply { std::uint64_t upcall = 0; bool granted = false; };
+struct ConflictReport { ConflictInfo info; };
+struct Log { bool error = false; std::string text; };
+struct Drop { HostId peer = 0; std::string reason; };  // end this connection
+}  // namespace effect
+
+using Effect = std::variant<effect::Send, effect::Fetch, effect::UpcallReply,
+                            effect::ConflictReport, effect::Log, effect::Drop>;
+
+struct PeerStatus {
+  HostId peer = 0;
+  std::string link;  // the link machine's state
+  PeerCounters counters;
+};
+
+struct Status {
+  Role role = Role::client;
+  std::string permit;                 // client: permit_client state; server: permit_server state
+  std::optional<HostId> holder;       // server: who holds the permit
+  std::vector<PeerStatus> peers;
+  std::uint64_t journal_last = 0;
+  std::uint64_t journal_durable = 0;
+  std::vector<ConflictInfo> conflicts;  // open ones
+  std::uint64_t conflicts_resolved = 0;
+};
+
+class Engine {
+ public:
+  // Loads last_rcvd, and replays this host's journal past the point the
+  // store was synced through (crash recovery).
+  Engine(Config config, Ports ports);
+  ~Engine();
+  Engine(const Engine&) = delete;
+  Engine& operator=(const Engine&) = delete;
+
+  void link_up(HostId peer);    // client: the connection to the server is up
+  void link_down(HostId peer);  // any connection is gone
+  void receive(HostId peer, const wire::Message& message);
+  void journaled();             // Presto's local records moved journal.durable_recno()
+  void need_permit(std::uint64_t upcall);  // Presto asks to update
+  // A fetch ended: the runtime's handle for the content, or nullopt (failed).
+  void data_arrived(std::uint64_t fetch, std::optional<std::string> token);
+  // A person or a tool decides a quarantined conflict.
+  std::optional<Error> resolve(std::uint64_t conflict, fsm::Winner winner);
+
+  std::vector<Effect> take_effects();
+  Status status() const;
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace izo::replica

@@ -1,0 +1,368 @@
+// The replica engine in scenarios, on MiniWorld: one server, clients, the
+// real wire codec in between, Presto simulated on every host.
+#include "replica/engine.hpp"
+
+#include <gtest/gtest.h>
+
+#include <algorithm>
+
+#include "replica/testing/mini_world.hpp"
+
+namespace izo::replica {
+namespace {
+
+using testing::CrashingLastRcvd;
+using testing::Host;
+using testing::MiniWorld;
+
+std::string errors_of(const MiniWorld& w) {
+  std::string s;
+  for (const auto& e : w.errors()) s += e + "\n";
+  return s;
+}
+
+void expect_converged(MiniWorld& w) {
+  const std::string server = w.server().store.dump();
+  for (int i = 0; i < w.clients(); ++i)
+    EXPECT_EQ(w.client(i).store.dump(), server) << w.client(i).name << " differs from the server";
+}
+
+void connect_all(MiniWorld& w) {
+  for (int i = 0; i < w.clients(); ++i) w.connect(i);
+  w.run();
+}
+
+TEST(ReplicaEngine, ConnectedWriteReachesEveryReplicator) {
+  MiniWorld w(3);
+  connect_all(w);
+  ASSERT_TRUE(w.write(w.client(0), "notes.txt", "hello from A"));
+  ASSERT_TRUE(w.mkdir(w.client(0), "docs"));
+  ASSERT_TRUE(w.write(w.client(0), "docs/plan.txt", "step one"));
+  w.run();
+  for (Host* h : {&w.server(), &w.client(1), &w.client(2)}) {
+    EXPECT_EQ(h->store.content("notes.txt"), "hello from A") << h->name;
+    EXPECT_EQ(h->store.content("docs/plan.txt"), "step one") << h->name;
+  }
+  expect_converged(w);
+  EXPECT_EQ(errors_of(w), "");
+  EXPECT_EQ(w.server().engine->status().holder, w.client(0).id);
+}
+
+TEST(ReplicaEngine, ServerLocalWriteReachesEveryReplicator) {
+  MiniWorld w(2);
+  connect_all(w);
+  ASSERT_TRUE(w.write(w.server(), "from-server.txt", "S"));
+  w.run();
+  EXPECT_EQ(w.client(0).store.content("from-server.txt"), "S");
+  expect_converged(w);
+}
+
+TEST(ReplicaEngine, SecondWriterWaitsWhileTheFirstHoldsThePermit) {
+  MiniWorld w(2);
+  connect_all(w);
+  Host& a = w.client(0);
+  Host& b = w.client(1);
+  ASSERT_TRUE(w.write(a, "f.txt", "v1 by A"));
+  w.run();
+  // B asks; until A has given the permit back, B's upcall is not answered.
+  const auto upcall = w.request_permit(b);
+  EXPECT_FALSE(b.answers.contains(upcall));
+  EXPECT_EQ(b.engine->status().permit, "requesting");
+  w.step();  // B's request reaches the server, which breaks A's permit
+  EXPECT_EQ(w.server().engine->status().permit, "breaking");
+  EXPECT_FALSE(b.answers.contains(upcall));
+  w.run();
+  ASSERT_TRUE(b.answers.at(upcall));
+  b.permit = true;
+  ASSERT_TRUE(w.write(b, "f.txt", "v2 by B"));
+  w.run();
+  EXPECT_EQ(w.server().engine->status().holder, b.id);
+  EXPECT_FALSE(a.permit);  // A was told its permit went
+  for (Host* h : {&w.server(), &a, &b}) EXPECT_EQ(h->store.content("f.txt"), "v2 by B") << h->name;
+  expect_converged(w);
+  EXPECT_TRUE(a.conflict_reports.empty());
+  EXPECT_TRUE(b.conflict_reports.empty());
+  // The hand-over went through a break and a release.
+  const auto& t = w.trace;
+  const auto brk = std::find(t.begin(), t.end(), "server -> clientA: break_permit");
+  const auto rel = std::find(t.begin(), t.end(), "clientA -> server: release_permit");
+  const auto grant = std::find(t.begin(), t.end(), "server -> clientB: permit_reply");
+  ASSERT_NE(brk, t.end());
+  ASSERT_NE(rel, t.end());
+  ASSERT_NE(grant, t.end());
+  EXPECT_LT(brk, rel);
+  EXPECT_LT(rel, grant);
+}
+
+TEST(ReplicaEngine, HolderReintegratesBeforeItReleases) {
+  MiniWorld w(2);
+  connect_all(w);
+  Host& a = w.client(0);
+  // A disconnects, writes under an optimistic permit, reconnects and holds
+  // the permit while it reintegrates; B's request then breaks it.
+  w.disconnect(0);
+  ASSERT_TRUE(w.write(a, "draft.txt", "written offline"));
+  ASSERT_TRUE(w.write(a, "draft2.txt", "also offline"));
+  w.connect(0);
+  // Let the hello and the permit request through, then B asks.
+  for (int i = 0; i < 3; ++i) w.step();
+  Host& b = w.client(1);
+  ASSERT_TRUE(w.write(b, "b.txt", "B"));
+  w.run();
+  // By the time B was granted, the server had A's records in its journal.
+  const auto& t = w.trace;
+  const auto rel = std::find(t.begin(), t.end(), "clientA -> server: release_permit");
+  const auto last_reint =
+      std::find(std::make_reverse_iterator(rel), t.rend(), "clientA -> server: reintegrate");
+  ASSERT_NE(rel, t.end());
+  ASSERT_NE(last_reint, t.rend());
+  EXPECT_EQ(w.server().store.content("draft.txt"), "written offline");
+  EXPECT_EQ(w.server().store.content("draft2.txt"), "also offline");
+  expect_converged(w);
+  EXPECT_EQ(errors_of(w), "");
+}
+
+TEST(ReplicaEngine, DisconnectedClientJournalsAndReintegratesOnReconnection) {
+  MiniWorld w(2);
+  connect_all(w);
+  Host& a = w.client(0);
+  w.disconnect(0);
+  ASSERT_TRUE(w.mkdir(a, "trip"));
+  ASSERT_TRUE(w.write(a, "trip/day1.txt", "rain"));
+  ASSERT_TRUE(w.write(a, "trip/day2.txt", "sun"));
+  ASSERT_TRUE(w.rename(a, "trip/day2.txt", "trip/day2-final.txt"));
+  w.run();
+  EXPECT_EQ(a.engine->status().permit, "optimistic");
+  EXPECT_FALSE(w.server().store.lookup("trip").has_value());
+  EXPECT_GE(a.journal.last_recno(), 6u);
+  w.connect(0);
+  w.run();
+  for (Host* h : {&w.server(), &w.client(1)}) {
+    EXPECT_EQ(h->store.content("trip/day1.txt"), "rain") << h->name;
+    EXPECT_EQ(h->store.content("trip/day2-final.txt"), "sun") << h->name;
+    EXPECT_FALSE(h->store.lookup("trip/day2.txt").has_value()) << h->name;
+  }
+  expect_converged(w);
+  EXPECT_EQ(a.engine->status().peers.at(0).link, "synced");
+  EXPECT_EQ(errors_of(w), "");
+}
+
+TEST(ReplicaEngine, UpdateOnBothSidesIsAConflictAtTheReconnectingClientAndNothingIsLost) {
+  MiniWorld w(2, Policy::server_wins);
+  connect_all(w);
+  Host& a = w.client(0);
+  Host& b = w.client(1);
+  ASSERT_TRUE(w.write(a, "report.txt", "base"));
+  w.run();
+  w.disconnect(0);
+  ASSERT_TRUE(w.write(a, "report.txt", "A's offline edit"));
+  ASSERT_TRUE(w.write(b, "report.txt", "B's connected edit"));
+  w.run();
+  EXPECT_TRUE(a.conflict_reports.empty());
+  w.connect(0);
+  w.run();
+  ASSERT_FALSE(a.conflict_reports.empty()) << errors_of(w);
+  EXPECT_EQ(a.conflict_reports.front().path, "report.txt");
+  EXPECT_TRUE(b.conflict_reports.empty());       // only the reconnecting client
+  EXPECT_TRUE(w.server().conflict_reports.empty());
+  const auto& resolved = a.conflict_reports.back();
+  EXPECT_EQ(resolved.state, "resolved");
+  ASSERT_EQ(resolved.kept.size(), 1u);
+  for (Host* h : {&w.server(), &a, &b}) {
+    EXPECT_EQ(h->store.content("report.txt"), "B's connected edit") << h->name;
+    EXPECT_EQ(h->store.content(resolved.kept[0]), "A's offline edit") << h->name;
+  }
+  expect_converged(w);
+  EXPECT_EQ(errors_of(w), "");
+}
+
+TEST(ReplicaEngine, ClientWinsKeepsTheServersVersionUnderAConflictName) {
+  MiniWorld w(2, Policy::client_wins);
+  connect_all(w);
+  Host& a = w.client(0);
+  Host& b = w.client(1);
+  ASSERT_TRUE(w.write(a, "report.txt", "base"));
+  w.run();
+  w.disconnect(0);
+  ASSERT_TRUE(w.write(a, "report.txt", "A's offline edit"));
+  ASSERT_TRUE(w.write(b, "report.txt", "B's connected edit"));
+  w.run();
+  w.connect(0);
+  w.run();
+  ASSERT_FALSE(a.conflict_reports.empty());
+  const auto& resolved = a.conflict_reports.back();
+  EXPECT_EQ(resolved.state, "resolved");
+  ASSERT_EQ(resolved.kept.size(), 1u);
+  for (Host* h : {&w.server(), &a, &b}) {
+    EXPECT_EQ(h->store.content("report.txt"), "A's offline edit") << h->name;
+    EXPECT_EQ(h->store.content(resolved.kept[0]), "B's connected edit") << h->name;
+  }
+  expect_converged(w);
+  EXPECT_EQ(errors_of(w), "");
+}
+
+TEST(ReplicaEngine, ManualPolicyQuarantinesUntilSomeoneChooses) {
+  MiniWorld w(2, Policy::manual);
+  connect_all(w);
+  Host& a = w.client(0);
+  Host& b = w.client(1);
+  ASSERT_TRUE(w.write(a, "x.txt", "base"));
+  ASSERT_TRUE(w.write(a, "other.txt", "unrelated"));
+  w.run();
+  w.disconnect(0);
+  ASSERT_TRUE(w.write(a, "x.txt", "A"));
+  ASSERT_TRUE(w.write(b, "x.txt", "B"));
+  ASSERT_TRUE(w.write(b, "other.txt", "B changed this, no conflict"));
+  w.run();
+  w.connect(0);
+  w.run();
+  auto st = a.engine->status();
+  ASSERT_EQ(st.conflicts.size(), 1u);
+  EXPECT_EQ(st.conflicts[0].state, "quarantined");
+  EXPECT_EQ(a.store.content("x.txt"), "A");                          // held, not overwritten
+  EXPECT_EQ(a.store.content("other.txt"), "B changed this, no conflict");  // others go on
+  EXPECT_FALSE(a.engine->resolve(st.conflicts[0].id, fsm::Winner::server).has_value());
+  w.run();
+  EXPECT_TRUE(a.engine->status().conflicts.empty());
+  EXPECT_EQ(a.store.content("x.txt"), "B");
+  expect_converged(w);
+  EXPECT_TRUE(a.engine->resolve(st.conflicts[0].id, fsm::Winner::client).has_value());
+}
+
+TEST(ReplicaEngine, DuplicateDeliveryAfterAClientCrashIsRecognisedNotCalledAConflict) {
+  MiniWorld w(1);
+  connect_all(w);
+  ASSERT_TRUE(w.write(w.server(), "a.txt", "1"));
+  ASSERT_TRUE(w.write(w.server(), "a.txt", "12"));
+  ASSERT_TRUE(w.write(w.server(), "a.txt", "123"));
+  Host& a = w.client(0);
+  // A applies the batch and syncs its store, then dies before its counters
+  // record it.
+  a.last_rcvd.crash_at_persist = 1;
+  a.last_rcvd.on_persist = nullptr;
+  bool crashed = false;
+  try {
+    w.run();
+  } catch (const CrashingLastRcvd::Crash&) {
+    crashed = true;
+  }
+  ASSERT_TRUE(crashed);
+  a.last_rcvd.crash_at_persist = 0;
+  w.crash(a);
+  w.connect(0);
+  w.run();
+  EXPECT_TRUE(a.conflict_reports.empty()) << errors_of(w);
+  EXPECT_EQ(a.store.content("a.txt"), "123");
+  expect_converged(w);
+}
+
+TEST(ReplicaEngine, DuplicateReintegrationAfterAServerCrashIsRecognised) {
+  MiniWorld w(1);
+  connect_all(w);
+  Host& a = w.client(0);
+  ASSERT_TRUE(w.write(a, "a.txt", "one"));
+  ASSERT_TRUE(w.write(a, "a.txt", "one two"));
+  Host& s = w.server();
+  s.last_rcvd.crash_at_persist = 1;
+  try {
+    w.run();
+  } catch (const CrashingLastRcvd::Crash&) {
+  }
+  s.last_rcvd.crash_at_persist = 0;
+  w.crash(s);
+  w.connect(0);
+  w.run();
+  EXPECT_TRUE(a.conflict_reports.empty()) << errors_of(w);
+  EXPECT_EQ(s.store.content("a.txt"), "one two");
+  // Journaled once, not twice.
+  std::size_t closes = 0;
+  for (const auto& r : s.journal.records()) closes += r.op == kml::Op::close;
+  EXPECT_EQ(closes, 2u);
+  expect_converged(w);
+}
+
+TEST(ReplicaEngine, CountersNeverMoveAheadOfWhatIsDurable) {
+  MiniWorld w(2);
+  std::vector<std::string> violations;
+  for (Host* h : {&w.server(), &w.client(0), &w.client(1)}) {
+    h->last_rcvd.on_persist = [h, &violations](const LastRcvdState& before, const LastRcvdState& after) {
+      for (const auto& [peer, c] : after.peers) {
+        auto it = before.peers.find(peer);
+        const auto old = it == before.peers.end() ? 1 : it->second.next_to_expect;
+        if (c.next_to_expect < old) violations.push_back(h->name + ": next_to_expect went back");
+        if (c.next_to_expect > old && (h->store.dirty() || h->journal.durable_recno() != h->journal.last_recno()))
+          violations.push_back(h->name + ": next_to_expect moved over unsynced changes");
+      }
+    };
+  }
+  connect_all(w);
+  ASSERT_TRUE(w.write(w.client(0), "a", "1"));
+  ASSERT_TRUE(w.write(w.client(1), "b", "2"));
+  ASSERT_TRUE(w.write(w.server(), "c", "3"));
+  w.disconnect(1);
+  ASSERT_TRUE(w.write(w.client(1), "d", "4"));
+  w.connect(1);
+  w.run();
+  expect_converged(w);
+  EXPECT_TRUE(violations.empty()) << violations.front();
+}
+
+TEST(ReplicaEngine, RecordNamingAPathOutsideTheFilesetIsRefused) {
+  MiniWorld w(1);
+  connect_all(w);
+  Host& s = w.server();
+  Host& a = w.client(0);
+  ASSERT_TRUE(w.write(a, "ok.txt", "fine"));  // A holds the permit
+  w.run();
+  kml::Record evil;
+  evil.op = kml::Op::create;
+  evil.path = "../../etc/cron.d/evil";
+  evil.origin = a.id;
+  evil.origin_recno = a.journal.last_recno() + 1;
+  evil.obj_new = Version{a.id, evil.origin_recno};
+  const auto before = s.store.dump();
+  s.engine->receive(a.id, wire::Reintegrate{"shared", {evil}});
+  auto effects = s.engine->take_effects();
+  bool dropped = false;
+  for (const auto& e : effects)
+    if (auto* d = std::get_if<effect::Drop>(&e)) {
+      dropped = true;
+      EXPECT_NE(d->reason.find("\"..\" path component"), std::string::npos) << d->reason;
+    }
+  EXPECT_TRUE(dropped);
+  EXPECT_EQ(s.store.dump(), before);
+  EXPECT_EQ(s.journal.last_from(a.id), 2u);
+}
+
+TEST(ReplicaEngine, UnknownHostIsRefusedWithAReason) {
+  MiniWorld w(1);
+  Host& s = w.server();
+  s.engine->receive(999, wire::Hello{wire::kProtocolVersion, "mallory", 999, "shared", 1, 0});
+  auto effects = s.engine->take_effects();
+  ASSERT_FALSE(effects.empty());
+  auto* reply = std::get_if<effect::Send>(&effects.at(effects.size() - 2));
+  ASSERT_NE(reply, nullptr);
+  const auto& hr = std::get<wire::HelloReply>(reply->message);
+  EXPECT_EQ(hr.status, wire::Status::refused);
+  EXPECT_EQ(hr.reason, "mallory is not a replicator of shared");
+  EXPECT_TRUE(std::holds_alternative<effect::Drop>(effects.back()));
+}
+
+TEST(ReplicaEngine, ServerCrashRecoveryReplaysItsJournalIntoTheStore) {
+  MiniWorld w(1);
+  connect_all(w);
+  Host& s = w.server();
+  Host& a = w.client(0);
+  ASSERT_TRUE(w.write(a, "kept.txt", "durable"));
+  w.run();
+  // The journal is durable but the store lost its last changes.
+  s.store.crash();
+  w.crash(s);
+  EXPECT_TRUE(s.store.lookup("kept.txt").has_value());
+  w.connect(0);
+  w.run();
+  expect_converged(w);
+}
+
+}  // namespace
+}  // namespace izo::replica

@@ -1,0 +1,56 @@
+// The LastRcvd port: the counters that say how far this host is in sync with
+// each peer, and what the engine must remember across a crash. They move only
+// after what they cover is durable (DESIGN.md, contract 5).
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "kml/record.hpp"
+
+namespace izo::replica {
+
+using HostId = std::uint64_t;
+
+struct PeerCounters {
+  // The next update to expect from the peer, in the numbering the peer's
+  // updates carry (a server's KML recno for a client; a client's origin_recno
+  // for a server). Everything before it is applied here and durable.
+  std::uint64_t next_to_expect = 1;
+  // The highest of this host's records the peer said it holds durably.
+  std::uint64_t acked = 0;
+  friend bool operator==(const PeerCounters&, const PeerCounters&) = default;
+};
+
+struct HeldConflict {
+  std::uint64_t id = 0;
+  std::string path;
+  std::vector<kml::Record> remote;  // the peer's updates of it, not applied
+  friend bool operator==(const HeldConflict&, const HeldConflict&) = default;
+};
+
+struct LastRcvdState {
+  std::map<HostId, PeerCounters> peers;
+  // This host's journal is applied to the store and synced through here
+  // (updates the engine journaled itself; recovery replays the rest).
+  std::uint64_t store_synced_through = 0;
+  // Own records replaced by a conflict resolution: sent as noops.
+  std::set<std::uint64_t> superseded;
+  // Conflicts waiting for a person (manual policy).
+  std::vector<HeldConflict> quarantined;
+  std::uint64_t next_conflict_id = 1;
+  friend bool operator==(const LastRcvdState&, const LastRcvdState&) = default;
+};
+
+class LastRcvd {
+ public:
+  virtual ~LastRcvd() = default;
+  virtual LastRcvdState load() const = 0;
+  // Durable when it returns.
+  virtual void persist(const LastRcvdState& state) = 0;
+};
+
+}  // namespace izo::replica

@@ -1,0 +1,249 @@
+#include "replica/testing/mini_world.hpp"
+
+#include <stdexcept>
+
+namespace izo::replica::testing {
+
+void CrashingLastRcvd::persist(const LastRcvdState& s) {
+  ++persists_;
+  if (crash_at_persist != 0 && persists_ == crash_at_persist) throw Crash{};
+  if (on_persist) on_persist(state_, s);
+  state_ = s;
+}
+
+MiniWorld::MiniWorld(int clients, Policy policy) : policy_(policy) {
+  hosts_.push_back(std::make_unique<Host>(100, "server"));
+  for (int i = 0; i < clients; ++i)
+    hosts_.push_back(std::make_unique<Host>(static_cast<HostId>(101 + i),
+                                            "client" + std::string(1, static_cast<char>('A' + i))));
+  links_.assign(static_cast<std::size_t>(clients), false);
+  for (auto& h : hosts_) build_engine(*h);
+}
+
+void MiniWorld::build_engine(Host& h) {
+  Config c;
+  c.fileset = "shared";
+  c.self = h.id;
+  c.self_name = h.name;
+  c.policy = policy_;
+  c.batch_records = 8;
+  if (h.id == 100) {
+    c.role = Role::server;
+    for (std::size_t i = 1; i < hosts_.size(); ++i) c.replicators.push_back(hosts_[i]->id);
+  } else {
+    c.role = Role::client;
+    c.server = 100;
+  }
+  h.engine.reset();
+  h.engine = std::make_unique<Engine>(c, Ports{h.store, h.journal, h.last_rcvd});
+  collect(h);
+}
+
+Host& MiniWorld::host(HostId id) { return *hosts_.at(static_cast<std::size_t>(index_of(id))); }
+
+int MiniWorld::index_of(HostId id) const {
+  for (std::size_t i = 0; i < hosts_.size(); ++i)
+    if (hosts_[i]->id == id) return static_cast<int>(i);
+  throw std::out_of_range("no host " + std::to_string(id));
+}
+
+void MiniWorld::collect(Host& h) {
+  for (auto& e : h.engine->take_effects()) {
+    std::visit(
+        [&](auto& x) {
+          using E = std::decay_t<decltype(x)>;
+          if constexpr (std::is_same_v<E, effect::Send>) {
+            const int to = index_of(x.to);
+            const int client = (h.id == 100 ? to : index_of(h.id)) - 1;
+            if (client < 0 || !links_[static_cast<std::size_t>(client)]) return;  // no connection: lost
+            InFlight m{h.id, x.to, {}};
+            wire::encode_message(x.message, m.payload);
+            wire_.push_back(std::move(m));
+          } else if constexpr (std::is_same_v<E, effect::Fetch>) {
+            fetches_.push_back({h.id, x});
+          } else if constexpr (std::is_same_v<E, effect::UpcallReply>) {
+            if (x.upcall == 0) {
+              h.permit = false;
+            } else {
+              h.answers[x.upcall] = x.granted;
+            }
+          } else if constexpr (std::is_same_v<E, effect::ConflictReport>) {
+            h.conflict_reports.push_back(x.info);
+          } else if constexpr (std::is_same_v<E, effect::Log>) {
+            h.log.push_back((x.error ? "error: " : "") + x.text);
+          } else if constexpr (std::is_same_v<E, effect::Drop>) {
+            h.log.push_back("error: drop " + std::to_string(x.peer) + ": " + x.reason);
+            const int peer = index_of(x.peer);
+            disconnect((h.id == 100 ? peer : index_of(h.id)) - 1);
+          }
+        },
+        e);
+  }
+}
+
+void MiniWorld::connect(int client) {
+  links_.at(static_cast<std::size_t>(client)) = true;
+  Host& c = this->client(client);
+  c.engine->link_up(server().id);
+  collect(c);
+}
+
+void MiniWorld::disconnect(int client) {
+  if (!links_.at(static_cast<std::size_t>(client))) return;
+  links_[static_cast<std::size_t>(client)] = false;
+  Host& c = this->client(client);
+  std::erase_if(wire_, [&](const InFlight& m) { return m.from == c.id || m.to == c.id; });
+  c.engine->link_down(server().id);
+  collect(c);
+  server().engine->link_down(c.id);
+  collect(server());
+}
+
+bool MiniWorld::step() {
+  if (!wire_.empty()) {
+    InFlight m = std::move(wire_.front());
+    wire_.pop_front();
+    auto decoded = wire::decode_message(m.payload);
+    Host& to = host(m.to);
+    if (!decoded) {
+      to.log.push_back("error: undecodable message: " + decoded.error().message);
+      return true;
+    }
+    trace.push_back(host(m.from).name + " -> " + to.name + ": " +
+                    std::string(wire::kind_name(wire::kind_of(*decoded))));
+    to.engine->receive(m.from, *decoded);
+    collect(to);
+    return true;
+  }
+  if (!fetches_.empty()) {
+    FetchJob job = std::move(fetches_.front());
+    fetches_.pop_front();
+    Host& h = host(job.host);
+    std::optional<std::string> data;
+    const int src = index_of(job.fetch.from);
+    const int client = (h.id == 100 ? src : index_of(h.id)) - 1;
+    if (client >= 0 && links_[static_cast<std::size_t>(client)]) {
+      Host& from = host(job.fetch.from);
+      const auto obj = from.store.lookup(job.fetch.path);
+      if (obj && obj->version == job.fetch.version) data = from.store.content(job.fetch.path);
+    }
+    h.engine->data_arrived(job.fetch.id, data);
+    collect(h);
+    return true;
+  }
+  return false;
+}
+
+int MiniWorld::run(int max_steps) {
+  int n = 0;
+  while (n < max_steps && step()) ++n;
+  if (n == max_steps) throw std::runtime_error("MiniWorld: no quiescence after " + std::to_string(n) + " steps");
+  return n;
+}
+
+std::uint64_t MiniWorld::request_permit(Host& h) {
+  const auto id = next_upcall_++;
+  h.engine->need_permit(id);
+  collect(h);
+  return id;
+}
+
+bool MiniWorld::ask_permit(Host& h) {
+  if (h.permit) return true;
+  const auto id = next_upcall_++;
+  h.engine->need_permit(id);
+  collect(h);
+  for (int i = 0; i < 100000 && !h.answers.contains(id); ++i)
+    if (!step()) break;
+  auto it = h.answers.find(id);
+  h.permit = it != h.answers.end() && it->second;
+  return h.permit;
+}
+
+bool MiniWorld::local_update(Host& h, kml::Record r, const std::string* content) {
+  if (!ask_permit(h)) return false;
+  r.writer = {1, 1000, 1000};
+  r.obj_new = Version{h.id, h.journal.last_recno() + 1};
+  if (r.op == kml::Op::unlink || r.op == kml::Op::rmdir) r.obj_new = Version{};
+  if (auto e = h.store.apply(r, Origin::local)) throw std::runtime_error(e->message);
+  if (content) {
+    if (auto e = h.store.write_content(r.path, *content)) throw std::runtime_error(e->message);
+  }
+  h.journal.append(r);
+  h.journal.sync();
+  h.store.sync();
+  h.engine->journaled();
+  collect(h);
+  return true;
+}
+
+bool MiniWorld::write(Host& h, const std::string& path, const std::string& content) {
+  if (!h.store.lookup(path)) {
+    kml::Record c;
+    c.op = kml::Op::create;
+    c.path = path;
+    c.attrs.mode = 0100644;
+    if (!local_update(h, c)) return false;
+  }
+  kml::Record close;
+  close.op = kml::Op::close;
+  close.path = path;
+  close.obj_old = h.store.lookup(path)->version;
+  close.attrs.valid = IZO_ATTR_SIZE;
+  close.attrs.size = content.size();
+  return local_update(h, close, &content);
+}
+
+bool MiniWorld::mkdir(Host& h, const std::string& path) {
+  kml::Record r;
+  r.op = kml::Op::mkdir;
+  r.path = path;
+  r.attrs.mode = 040755;
+  return local_update(h, r);
+}
+
+bool MiniWorld::unlink(Host& h, const std::string& path) {
+  kml::Record r;
+  r.op = kml::Op::unlink;
+  r.path = path;
+  r.obj_old = h.store.lookup(path)->version;
+  return local_update(h, r);
+}
+
+bool MiniWorld::rename(Host& h, const std::string& from, const std::string& to) {
+  kml::Record r;
+  r.op = kml::Op::rename;
+  r.path = from;
+  r.path2 = to;
+  r.obj_old = h.store.lookup(from)->version;
+  if (auto t = h.store.lookup(to)) r.target_old = t->version;
+  return local_update(h, r);
+}
+
+void MiniWorld::crash(Host& h) {
+  if (h.id == 100) {
+    for (int i = 0; i < clients(); ++i) disconnect(i);
+  } else {
+    disconnect(index_of(h.id) - 1);
+  }
+  h.store.crash();
+  h.journal.crash();
+  h.permit = false;
+  build_engine(h);
+}
+
+std::size_t MiniWorld::queued(HostId from, HostId to) const {
+  std::size_t n = 0;
+  for (const auto& m : wire_) n += m.from == from && m.to == to;
+  return n;
+}
+
+std::vector<std::string> MiniWorld::errors() const {
+  std::vector<std::string> out;
+  for (const auto& h : hosts_)
+    for (const auto& l : h->log)
+      if (l.rfind("error: ", 0) == 0) out.push_back(h->name + ": " + l);
+  return out;
+}
+
+}  // namespace izo::replica::testing
