@@ -413,9 +413,11 @@ struct Engine::Impl : fsm::PermitClientActions, fsm::ClientLinkActions, fsm::Per
   std::map<std::uint64_t, std::unique_ptr<Case>> cases;
   std::uint64_t resolved_count = 0;
 
-  void report(const Case& c) {
+  // `state` names the state being entered when called from a transition's
+  // action (the machine still shows the state it leaves).
+  void report(const Case& c, std::string entering = {}) {
     ConflictInfo info = c.info;
-    info.state = c.machine.state();
+    info.state = entering.empty() ? c.machine.state() : std::move(entering);
     out.push_back(effect::ConflictReport{std::move(info)});
   }
 
@@ -589,7 +591,7 @@ struct Engine::Impl : fsm::PermitClientActions, fsm::ClientLinkActions, fsm::Per
     supersede_local(c.info.path);
     state.quarantined.push_back(HeldConflict{c.info.id, c.info.path, c.remote});
     persist();
-    report(c);
+    report(c, "quarantined");
   }
 
   void case_resolved(Case& c) {
@@ -599,7 +601,7 @@ struct Engine::Impl : fsm::PermitClientActions, fsm::ClientLinkActions, fsm::Per
     log("conflict " + std::to_string(c.info.id) + " on " + c.info.path + " resolved: " +
         (c.info.winner == fsm::Winner::server ? "server" : "client") + " wins" +
         (c.info.kept.empty() ? "" : ", other version kept as " + c.info.kept.front()));
-    report(c);
+    report(c, "resolved");
     const auto id = c.info.id;
     post([this, id] {
       cases.erase(id);

@@ -221,12 +221,12 @@ TEST(ReplicaEngine, ManualPolicyQuarantinesUntilSomeoneChooses) {
   EXPECT_EQ(st.conflicts[0].state, "quarantined");
   EXPECT_EQ(a.store.content("x.txt"), "A");                          // held, not overwritten
   EXPECT_EQ(a.store.content("other.txt"), "B changed this, no conflict");  // others go on
-  EXPECT_FALSE(a.engine->resolve(st.conflicts[0].id, fsm::Winner::server).has_value());
+  EXPECT_FALSE(w.resolve(a, st.conflicts[0].id, fsm::Winner::server).has_value());
   w.run();
   EXPECT_TRUE(a.engine->status().conflicts.empty());
   EXPECT_EQ(a.store.content("x.txt"), "B");
   expect_converged(w);
-  EXPECT_TRUE(a.engine->resolve(st.conflicts[0].id, fsm::Winner::client).has_value());
+  EXPECT_TRUE(w.resolve(a, st.conflicts[0].id, fsm::Winner::client).has_value());  // gone
 }
 
 TEST(ReplicaEngine, DuplicateDeliveryAfterAClientCrashIsRecognisedNotCalledAConflict) {
@@ -238,8 +238,7 @@ TEST(ReplicaEngine, DuplicateDeliveryAfterAClientCrashIsRecognisedNotCalledAConf
   Host& a = w.client(0);
   // A applies the batch and syncs its store, then dies before its counters
   // record it.
-  a.last_rcvd.crash_at_persist = 1;
-  a.last_rcvd.on_persist = nullptr;
+  a.last_rcvd.crash_at_persist(1);
   bool crashed = false;
   try {
     w.run();
@@ -247,8 +246,12 @@ TEST(ReplicaEngine, DuplicateDeliveryAfterAClientCrashIsRecognisedNotCalledAConf
     crashed = true;
   }
   ASSERT_TRUE(crashed);
-  a.last_rcvd.crash_at_persist = 0;
   w.crash(a);
+  // The store kept what was synced; the counters did not record it, so the
+  // server will send those updates again.
+  ASSERT_TRUE(a.store.lookup("a.txt").has_value());
+  const auto expect = a.last_rcvd.load().peers[w.server().id].next_to_expect;
+  EXPECT_LE(expect, 2u);
   w.connect(0);
   w.run();
   EXPECT_TRUE(a.conflict_reports.empty()) << errors_of(w);
@@ -263,13 +266,17 @@ TEST(ReplicaEngine, DuplicateReintegrationAfterAServerCrashIsRecognised) {
   ASSERT_TRUE(w.write(a, "a.txt", "one"));
   ASSERT_TRUE(w.write(a, "a.txt", "one two"));
   Host& s = w.server();
-  s.last_rcvd.crash_at_persist = 1;
+  s.last_rcvd.crash_at_persist(1);
+  bool crashed = false;
   try {
     w.run();
   } catch (const CrashingLastRcvd::Crash&) {
+    crashed = true;
   }
-  s.last_rcvd.crash_at_persist = 0;
+  ASSERT_TRUE(crashed);
   w.crash(s);
+  // Journaled and synced before the crash, but not counted.
+  EXPECT_GE(s.journal.last_from(a.id), s.last_rcvd.load().peers[a.id].next_to_expect);
   w.connect(0);
   w.run();
   EXPECT_TRUE(a.conflict_reports.empty()) << errors_of(w);

@@ -173,7 +173,10 @@ std::optional<Error> MemoryStore::apply(const kml::Record& r, Origin origin) {
     case Op::rmdir: return remove(r.path, true);
     case Op::rename: {
       if (auto e = move(r.path, r.path2)) return e;
-      find(r.path2)->version = r.obj_new;
+      Inode& moved = *find(r.path2);
+      const bool known = moved.data_version == moved.version;
+      moved.version = r.obj_new;
+      if (known) moved.data_version = moved.version;  // a rename does not touch content
       return std::nullopt;
     }
     case Op::link: {

@@ -5,8 +5,7 @@
 namespace izo::replica::testing {
 
 void CrashingLastRcvd::persist(const LastRcvdState& s) {
-  ++persists_;
-  if (crash_at_persist != 0 && persists_ == crash_at_persist) throw Crash{};
+  if (crash_in_ > 0 && --crash_in_ == 0) throw Crash{};
   if (on_persist) on_persist(state_, s);
   state_ = s;
 }
@@ -218,6 +217,12 @@ bool MiniWorld::rename(Host& h, const std::string& from, const std::string& to) 
   r.obj_old = h.store.lookup(from)->version;
   if (auto t = h.store.lookup(to)) r.target_old = t->version;
   return local_update(h, r);
+}
+
+std::optional<Error> MiniWorld::resolve(Host& h, std::uint64_t conflict, fsm::Winner winner) {
+  auto e = h.engine->resolve(conflict, winner);
+  collect(h);
+  return e;
 }
 
 void MiniWorld::crash(Host& h) {

@@ -25,11 +25,12 @@ class CrashingLastRcvd final : public LastRcvd {
   struct Crash {};
   LastRcvdState load() const override { return state_; }
   void persist(const LastRcvdState& s) override;
-  int crash_at_persist = 0;  // 0: never
+  // The n-th persist from now throws Crash instead (0: never).
+  void crash_at_persist(int n) { crash_in_ = n; }
   std::function<void(const LastRcvdState& before, const LastRcvdState& after)> on_persist;
 
  private:
-  int persists_ = 0;
+  int crash_in_ = 0;
   LastRcvdState state_;
 };
 
@@ -74,6 +75,9 @@ class MiniWorld {
   // Presto on `h` asks for the permit without waiting; returns the upcall id
   // (its answer lands in h.answers).
   std::uint64_t request_permit(Host& h);
+
+  // A person resolves a quarantined conflict on `h` (izoctl).
+  std::optional<Error> resolve(Host& h, std::uint64_t conflict, fsm::Winner winner);
 
   // The host dies: what was not synced is lost, its engine is rebuilt from
   // durable state, and its links are down.
