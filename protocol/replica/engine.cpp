@@ -67,6 +67,18 @@ kml::Record noop_in_place_of(const kml::Record& r) {
   return n;
 }
 
+// A directory made on both sides: keep the greater version on both.
+void merge_directory(Store& store, const kml::Record& r) {
+  const auto here = store.lookup(r.path);
+  if (!here || here->version >= r.obj_new) return;
+  kml::Record adopt;
+  adopt.op = Op::setattr;
+  adopt.path = r.path;
+  adopt.obj_old = here->version;
+  adopt.obj_new = r.obj_new;
+  store.force(adopt);
+}
+
 std::string conflict_name(const std::string& path, const std::string& who, const Version& v) {
   std::string suffix = ".izo-conflict-" + who + "-" + std::to_string(v.seq);
   const auto slash = path.rfind('/');
@@ -183,6 +195,8 @@ struct Engine::Impl : fsm::PermitClientActions, fsm::ClientLinkActions, fsm::Per
       if (d.verdict == Verdict::apply) {
         check(ports.store.apply(r, r.origin == cfg.self ? Origin::local : Origin::remote));
         ++applied;
+      } else if (d.verdict == Verdict::merge) {
+        merge_directory(ports.store, r);
       } else if (d.verdict == Verdict::conflict) {
         log("recovery: journal record " + std::to_string(r.recno) + " does not fit the store: " +
                 d.reason,
@@ -388,6 +402,8 @@ struct Engine::Impl : fsm::PermitClientActions, fsm::ClientLinkActions, fsm::Per
       if (auto e = ports.store.apply(r, Origin::remote)) {
         open_case(r, Decision{Verdict::conflict, r.path, e->message});
       }
+    } else if (d.verdict == Verdict::merge) {
+      merge_directory(ports.store, r);
     } else if (d.verdict == Verdict::conflict) {
       open_case(r, d);
     }
@@ -435,8 +451,13 @@ struct Engine::Impl : fsm::PermitClientActions, fsm::ClientLinkActions, fsm::Per
     check(link->process(cle::Conflict{}));
     report(ref);
     std::optional<fsm::Winner> winner;
-    if (cfg.policy == Policy::server_wins) winner = fsm::Winner::server;
-    if (cfg.policy == Policy::client_wins) winner = fsm::Winner::client;
+    if (cfg.handler) {
+      winner = cfg.handler->decide(ref.info);
+    } else if (cfg.policy == Policy::server_wins) {
+      winner = fsm::Winner::server;
+    } else if (cfg.policy == Policy::client_wins) {
+      winner = fsm::Winner::client;
+    }
     check(ref.machine.process(ce::Decide{winner}));
   }
 
@@ -746,6 +767,7 @@ struct Engine::Impl : fsm::PermitClientActions, fsm::ClientLinkActions, fsm::Per
           ports.journal.append(r);
           journaled_any = true;
         }
+        if (d.verdict == Verdict::merge) merge_directory(ports.store, r);
         if (d.verdict == Verdict::apply) {
           if (auto e = ports.store.apply(r, Origin::remote)) {
             log("record " + std::to_string(r.origin_recno) + " of host " + std::to_string(p.id) +

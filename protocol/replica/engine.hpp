@@ -28,6 +28,18 @@ enum class Policy { server_wins, client_wins, manual };
 std::string_view policy_name(Policy p);
 std::optional<Policy> policy_from_name(std::string_view name);
 
+struct ConflictInfo;
+
+// The conflict API: a tool or a script that decides conflicts. It is asked
+// when a conflict is detected and answers with the side that keeps the name
+// (the other version is kept under a conflict name), or nullopt to leave the
+// object quarantined until Engine::resolve() is called.
+class ConflictHandler {
+ public:
+  virtual ~ConflictHandler() = default;
+  virtual std::optional<fsm::Winner> decide(const ConflictInfo& conflict) = 0;
+};
+
 struct Config {
   std::string fileset;
   HostId self = 0;
@@ -36,6 +48,7 @@ struct Config {
   HostId server = 0;                 // client: the fileset's server
   std::vector<HostId> replicators;   // server: the hosts that may replicate
   Policy policy = Policy::server_wins;
+  std::shared_ptr<ConflictHandler> handler;  // when set, decides instead of `policy`
   std::size_t batch_records = 64;
 };
 

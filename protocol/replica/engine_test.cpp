@@ -176,6 +176,28 @@ TEST(ReplicaEngine, UpdateOnBothSidesIsAConflictAtTheReconnectingClientAndNothin
   EXPECT_EQ(errors_of(w), "");
 }
 
+TEST(ReplicaEngine, DirectoryCreatedOnBothSidesMergesItsEntries) {
+  MiniWorld w(2);
+  connect_all(w);
+  Host& a = w.client(0);
+  Host& b = w.client(1);
+  w.disconnect(0);
+  ASSERT_TRUE(w.mkdir(a, "photos"));
+  ASSERT_TRUE(w.write(a, "photos/a.jpg", "A's photo"));
+  ASSERT_TRUE(w.mkdir(b, "photos"));
+  ASSERT_TRUE(w.write(b, "photos/b.jpg", "B's photo"));
+  w.run();
+  w.connect(0);
+  w.run();
+  EXPECT_TRUE(a.conflict_reports.empty());
+  for (Host* h : {&w.server(), &a, &b}) {
+    EXPECT_EQ(h->store.content("photos/a.jpg"), "A's photo") << h->name;
+    EXPECT_EQ(h->store.content("photos/b.jpg"), "B's photo") << h->name;
+  }
+  expect_converged(w);
+  EXPECT_EQ(errors_of(w), "");
+}
+
 TEST(ReplicaEngine, ClientWinsKeepsTheServersVersionUnderAConflictName) {
   MiniWorld w(2, Policy::client_wins);
   connect_all(w);
@@ -227,6 +249,41 @@ TEST(ReplicaEngine, ManualPolicyQuarantinesUntilSomeoneChooses) {
   EXPECT_EQ(a.store.content("x.txt"), "B");
   expect_converged(w);
   EXPECT_TRUE(w.resolve(a, st.conflicts[0].id, fsm::Winner::client).has_value());  // gone
+}
+
+struct ByExtension : ConflictHandler {
+  std::vector<std::string> asked;
+  std::optional<fsm::Winner> decide(const ConflictInfo& c) override {
+    asked.push_back(c.path + ": " + c.reason);
+    if (c.path.ends_with(".mine")) return fsm::Winner::client;
+    if (c.path.ends_with(".ask")) return std::nullopt;
+    return fsm::Winner::server;
+  }
+};
+
+TEST(ReplicaEngine, ConflictHandlerDecidesEachConflict) {
+  auto handler = std::make_shared<ByExtension>();
+  MiniWorld w(2, Policy::server_wins, handler);
+  connect_all(w);
+  Host& a = w.client(0);
+  Host& b = w.client(1);
+  for (const char* f : {"x.mine", "y.theirs", "z.ask"}) ASSERT_TRUE(w.write(a, f, "base"));
+  w.run();
+  w.disconnect(0);
+  for (const char* f : {"x.mine", "y.theirs", "z.ask"}) {
+    ASSERT_TRUE(w.write(a, f, std::string("A:") + f));
+    ASSERT_TRUE(w.write(b, f, std::string("B:") + f));
+  }
+  w.run();
+  w.connect(0);
+  w.run();
+  ASSERT_EQ(handler->asked.size(), 3u);
+  EXPECT_NE(handler->asked[0].find("changed on both sides"), std::string::npos) << handler->asked[0];
+  EXPECT_EQ(w.server().store.content("x.mine"), "A:x.mine");
+  EXPECT_EQ(w.server().store.content("y.theirs"), "B:y.theirs");
+  ASSERT_EQ(a.engine->status().conflicts.size(), 1u);
+  EXPECT_EQ(a.engine->status().conflicts[0].path, "z.ask");
+  EXPECT_EQ(a.store.content("z.ask"), "A:z.ask");
 }
 
 TEST(ReplicaEngine, DuplicateDeliveryAfterAClientCrashIsRecognisedNotCalledAConflict) {

@@ -31,6 +31,8 @@ Decision decide_new_name(const kml::Record& r, const std::string& name, const St
   const auto parent = s.lookup(parent_of(name));
   if (!parent) return conflict(parent_of(name), "parent directory is gone here");
   if (parent->type != ObjType::dir) return conflict(parent_of(name), "parent is not a directory here");
+  if (obj && r.op == Op::mkdir && name == r.path && obj->type == ObjType::dir)
+    return {Verdict::merge, name, "directory created on both sides"};
   if (obj) return conflict(name, "name exists here too (version " + show(obj) + ")");
   return {Verdict::apply, name, ""};
 }
@@ -91,6 +93,7 @@ std::string_view verdict_name(Verdict v) {
     case Verdict::apply: return "apply";
     case Verdict::duplicate: return "duplicate";
     case Verdict::conflict: return "conflict";
+    case Verdict::merge: return "merge";
   }
   return "?";
 }

@@ -11,7 +11,10 @@
 
 namespace izo::replica {
 
-enum class Verdict { apply, duplicate, conflict };
+// merge: a directory created on both sides; both replicas keep one directory
+// (its entries are compared one by one) and adopt the greater of the two
+// versions, so they converge whatever the order.
+enum class Verdict { apply, duplicate, conflict, merge };
 
 struct Decision {
   Verdict verdict = Verdict::apply;

@@ -75,6 +75,11 @@ TEST_F(VersionRule, NewNamesInOneDirectoryFromBothSidesDoNotConflict) {
   EXPECT_EQ(verdict(rec(Op::create, "d/theirs", {}, v3)), Verdict::apply);
 }
 
+TEST_F(VersionRule, DirectoryCreatedOnBothSidesMerges) {
+  EXPECT_EQ(verdict(rec(Op::mkdir, "d", {}, v2)), Verdict::merge);
+  EXPECT_EQ(verdict(rec(Op::create, "d", {}, v2)), Verdict::conflict);  // a file on a directory
+}
+
 TEST_F(VersionRule, DeleteOfSomethingAlreadyGoneIsADuplicate) {
   EXPECT_EQ(verdict(rec(Op::unlink, "d/nothing", v1, {})), Verdict::duplicate);
 }

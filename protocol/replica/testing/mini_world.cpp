@@ -10,7 +10,8 @@ void CrashingLastRcvd::persist(const LastRcvdState& s) {
   state_ = s;
 }
 
-MiniWorld::MiniWorld(int clients, Policy policy) : policy_(policy) {
+MiniWorld::MiniWorld(int clients, Policy policy, std::shared_ptr<ConflictHandler> handler)
+    : policy_(policy), handler_(std::move(handler)) {
   hosts_.push_back(std::make_unique<Host>(100, "server"));
   for (int i = 0; i < clients; ++i)
     hosts_.push_back(std::make_unique<Host>(static_cast<HostId>(101 + i),
@@ -25,6 +26,7 @@ void MiniWorld::build_engine(Host& h) {
   c.self = h.id;
   c.self_name = h.name;
   c.policy = policy_;
+  c.handler = handler_;
   c.batch_records = 8;
   if (h.id == 100) {
     c.role = Role::server;

@@ -50,7 +50,8 @@ struct Host {
 
 class MiniWorld {
  public:
-  MiniWorld(int clients, Policy policy = Policy::server_wins);
+  MiniWorld(int clients, Policy policy = Policy::server_wins,
+            std::shared_ptr<ConflictHandler> handler = nullptr);
 
   Host& server() { return *hosts_.at(0); }
   Host& client(int i) { return *hosts_.at(static_cast<std::size_t>(i) + 1); }
@@ -110,6 +111,7 @@ class MiniWorld {
   std::deque<InFlight> wire_;
   std::deque<FetchJob> fetches_;
   Policy policy_;
+  std::shared_ptr<ConflictHandler> handler_;
   std::uint64_t next_upcall_ = 1;
 };
 
