@@ -19,6 +19,7 @@ struct FakePermitClient : PermitClientActions {
     waiting = 0;
   }
   bool waiters() const override { return waiting > 0; }
+  void revoke() override { calls.push_back("revoke"); }
 };
 
 namespace pc = permit_client_events;
@@ -95,6 +96,7 @@ TEST(PermitClientMachine, DisconnectedWriterGetsALocalOptimisticPermit) {
   EXPECT_FALSE(m.process(pc::LinkDown{}));
   EXPECT_FALSE(m.process(pc::LinkUp{}));
   EXPECT_EQ(m.state(), "none");  // must be acquired again
+  EXPECT_EQ(a.calls.back(), "revoke");
   EXPECT_FALSE(m.process(pc::LinkUp{}));
 }
 

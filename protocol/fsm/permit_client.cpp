@@ -77,6 +77,10 @@ struct Def : Front<Def> {
       f.act->send_get_permit();
     }
   };
+  struct Revoke {
+    template <class E, class F, class S, class T>
+    void operator()(const E&, F& f, S&, T&) const { f.act->revoke(); }
+  };
   struct ReleaseStale {  // the server thinks we hold a permit we do not
     template <class E, class F, class S, class T>
     void operator()(const E& e, F& f, S&, T&) const { f.act->send_release(e.epoch); }
@@ -107,7 +111,7 @@ struct Def : Front<Def> {
     Tr<Releasing,   ev::LinkDown, Optimistic,  GrantAll>,
     Stay<Optimistic, ev::Need,                 GrantAll>,
     Stay<Optimistic, ev::LinkDown>,
-    Tr<Optimistic,  ev::LinkUp,   None>
+    Tr<Optimistic,  ev::LinkUp,   None,        Revoke>
   > {};
   // clang-format on
 };

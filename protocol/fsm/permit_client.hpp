@@ -39,6 +39,7 @@ class PermitClientActions {
   virtual void send_release(std::uint64_t epoch) = 0;
   virtual void start_flush() = 0;                   // reintegrate all journaled, then Flushed
   virtual void answer_waiters(bool granted) = 0;    // reply to queued permit upcalls
+  virtual void revoke() = 0;                        // Presto must ask again before writing
   virtual bool waiters() const = 0;                 // upcalls still waiting
 };
 

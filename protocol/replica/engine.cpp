@@ -227,9 +227,11 @@ struct Engine::Impl : fsm::PermitClientActions, fsm::ClientLinkActions, fsm::Per
     fetches.emplace(f.id, PendingFetch{std::move(f), std::move(then)});
   }
 
-  // Content this replica is missing, from the host that has it.
+  // Content this replica is missing, from the host that has it: a client
+  // asks its server; a server asks the replicator whose update it is.
   void fetch_missing(HostId from) {
-    for (const auto& [path, v] : ports.store.missing_data()) fetch(from, path, v, path, v);
+    for (const auto& [path, v] : ports.store.missing_data())
+      if (cfg.role == Role::client || v.host == from) fetch(from, path, v, path, v);
   }
 
   void data_arrived(std::uint64_t id, const std::optional<std::string>& token) {
@@ -260,8 +262,9 @@ struct Engine::Impl : fsm::PermitClientActions, fsm::ClientLinkActions, fsm::Per
   void send_release(std::uint64_t epoch) override {
     send(cfg.server, wire::ReleasePermit{cfg.fileset, epoch, ports.journal.last_recno()});
   }
+  void revoke() override { out.push_back(effect::UpcallReply{0, false}); }
   void start_flush() override {
-    out.push_back(effect::UpcallReply{0, false});  // tells Presto the permit is going
+    revoke();  // Presto stops writing while the permit goes back
     if (all_acked()) {
       post([this] { check(permit->process(pce::Flushed{})); });
     } else {
@@ -708,6 +711,7 @@ struct Engine::Impl : fsm::PermitClientActions, fsm::ClientLinkActions, fsm::Per
     p->next_to_send = m.next_to_expect;
     p->in_flight_flag = false;
     check(p->link.process(sle::Hello{}));
+    fetch_missing(from);
   }
 
   void on_ack(Peer& p, const wire::Ack& m) {
@@ -810,6 +814,7 @@ struct Engine::Impl : fsm::PermitClientActions, fsm::ClientLinkActions, fsm::Per
             } else if constexpr (std::is_same_v<M, wire::ErrorReply>) {
               log("server reports: " + x.message, true);
             } else if constexpr (std::is_same_v<M, wire::Heartbeat>) {
+              if (link->connected()) fetch_missing(cfg.server);  // retry what failed
             } else {
               drop(from, std::string("unexpected ") + std::string(wire::kind_name(M::kind)) +
                              " from the server");
@@ -833,6 +838,7 @@ struct Engine::Impl : fsm::PermitClientActions, fsm::ClientLinkActions, fsm::Per
           } else if constexpr (std::is_same_v<M, wire::ReleasePermit>) {
             check(arbiter->process(pse::Release{from, x.epoch}));
           } else if constexpr (std::is_same_v<M, wire::Heartbeat>) {
+            fetch_missing(from);  // retry backfetches that failed
           } else {
             drop(from, std::string("unexpected ") + std::string(wire::kind_name(M::kind)));
           }

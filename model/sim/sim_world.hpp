@@ -1,0 +1,122 @@
+// The simulated world: one server and N clients, each running the unchanged
+// replica engine over in-memory disks that lose what was not synced, links
+// that can be cut and healed, nodes that crash and restart, and a workload of
+// file operations made by a simulated Presto. Every choice comes from one
+// seeded generator, so a seed names a run. Properties are checked after every
+// step and at quiescence.
+#pragma once
+
+#include <cstdint>
+#include <deque>
+#include <map>
+#include <memory>
+#include <optional>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "replica/engine.hpp"
+#include "replica/memory_ports.hpp"
+#include "replica/memory_store.hpp"
+#include "sim/rng.hpp"
+
+namespace izo::model {
+
+struct SimConfig {
+  std::uint64_t seed = 1;
+  int clients = 2;
+  int steps = 300;                 // random steps before everything is healed
+  replica::Policy policy = replica::Policy::server_wins;
+  unsigned op_percent = 25;        // a step is a file operation
+  unsigned fault_percent = 4;      // a step is a fault: cut, heal, crash, restart
+  bool crashes = true;
+  bool partitions = true;
+  int files = 3;                   // names the workload uses
+};
+
+struct SimStats {
+  std::uint64_t steps = 0, messages = 0, fetches = 0, ops = 0, ops_refused = 0;
+  std::uint64_t cuts = 0, crashes = 0, conflicts = 0, resolved = 0;
+};
+
+struct Violation {
+  std::string property;
+  std::string detail;
+};
+
+class SimWorld {
+ public:
+  explicit SimWorld(SimConfig config);
+  ~SimWorld();
+
+  // The random phase, then heal, restart and run to quiescence.
+  std::optional<Violation> run();
+
+  const SimStats& stats() const { return stats_; }
+  // The last n lines of the run's trace (what happened, step by step).
+  std::vector<std::string> trace_tail(std::size_t n) const;
+  // A canonical text of every replica at the end.
+  std::string final_state() const;
+
+ private:
+  struct Node;
+  struct PendingOp {
+    enum Kind { write, unlink, rename, mkdir } kind = write;
+    std::string path, path2, content;
+  };
+  struct Packet {
+    replica::HostId from = 0, to = 0;
+    std::vector<std::uint8_t> bytes;
+  };
+  struct FetchJob {
+    replica::HostId host = 0;
+    replica::effect::Fetch fetch;
+  };
+  struct WriteRecord {
+    std::string content;
+    Version version;
+    std::string by;
+  };
+
+  Node& node(replica::HostId id);
+  int client_index(replica::HostId id) const;  // -1 for the server
+  bool linked(int client) const;
+  void note(std::string line);
+
+  void build_engine(Node& n);
+  void collect(Node& n);
+  void step();
+  bool deliver_any();
+  void deliver_packet(std::size_t queue);
+  void deliver_fetch();
+  void random_op();
+  void random_fault();
+  void start_op(Node& n, PendingOp op);
+  void do_op(Node& n, const PendingOp& op);
+  void local_update(Node& n, kml::Record r, const std::string* content);
+  void cut(int client, const std::string& why);
+  void heal(int client);
+  void crash(Node& n);
+  void restart(Node& n);
+  void heartbeat();
+  void quiesce();
+
+  void check_step();
+  std::optional<Violation> check_end();
+
+  SimConfig cfg_;
+  Rng rng_;
+  SimStats stats_;
+  std::vector<std::unique_ptr<Node>> nodes_;  // [0] is the server
+  std::vector<bool> links_;
+  std::vector<std::deque<Packet>> queues_;    // 2 per client: [2i] to server, [2i+1] from it
+  std::deque<FetchJob> fetches_;
+  std::deque<std::string> trace_;
+  std::uint64_t next_upcall_ = 1;
+  std::uint64_t next_content_ = 1;
+  std::vector<WriteRecord> writes_;
+  std::set<Version> replaced_;  // versions some later update knowingly replaced
+  std::optional<Violation> violation_;
+};
+
+}  // namespace izo::model
