@@ -13,6 +13,7 @@ int main(int argc, char** argv) {
   std::uint64_t swarm = 0;
   std::string policy = "server-wins";
   bool verbose = false;
+  std::size_t trace_lines = 60;
   CLI::App app{"Run InterMezzo's protocol core in a simulated world of one server and N clients,\n"
                "with partitions, crashes and a random workload, checking its properties.",
                "izo-sim"};
@@ -25,7 +26,8 @@ int main(int argc, char** argv) {
       ->check(CLI::IsMember({"server-wins", "client-wins", "manual"}));
   app.add_flag("--no-crashes", [&](std::int64_t) { cfg.crashes = false; }, "never crash a node");
   app.add_flag("--no-partitions", [&](std::int64_t) { cfg.partitions = false; }, "never cut a link");
-  app.add_flag("-v,--verbose", verbose, "print the trace of a failing run");
+  app.add_flag("-v,--verbose", verbose, "print the trace and final state of a failing run");
+  app.add_option("--trace", trace_lines, "trace lines printed with -v")->capture_default_str();
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -52,8 +54,10 @@ int main(int argc, char** argv) {
     if (v) {
       ++failed;
       std::cout << "FAIL seed " << cfg.seed << ": " << v->property << "\n  " << v->detail << "\n";
-      if (verbose)
-        for (const auto& l : world.trace_tail(60)) std::cout << "  | " << l << "\n";
+      if (verbose) {
+        for (const auto& l : world.trace_tail(trace_lines)) std::cout << "  | " << l << "\n";
+        std::cout << world.final_state();
+      }
       std::cout << "  replay: izo-sim --seed " << cfg.seed << " --clients " << cfg.clients
                 << " --steps " << cfg.steps << " --policy " << policy
                 << (cfg.crashes ? "" : " --no-crashes") << (cfg.partitions ? "" : " --no-partitions")

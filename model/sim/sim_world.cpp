@@ -65,7 +65,7 @@ SimWorld::~SimWorld() = default;
 
 void SimWorld::note(std::string line) {
   trace_.push_back(std::to_string(stats_.steps) + ": " + std::move(line));
-  if (trace_.size() > 400) trace_.pop_front();
+  if (trace_.size() > 20000) trace_.pop_front();
 }
 
 std::vector<std::string> SimWorld::trace_tail(std::size_t n) const {
@@ -151,7 +151,16 @@ void SimWorld::deliver_packet(std::size_t q) {
     return;
   }
   ++stats_.messages;
-  note(node(p.from).name + "->" + to.name + " " + std::string(wire::kind_name(wire::kind_of(*m))));
+  std::string detail;
+  if (auto* r = std::get_if<wire::ReintegrateReply>(&*m)) {
+    detail = " status=" + std::to_string(static_cast<int>(r->status)) + " through=" +
+             std::to_string(r->applied_through) + (r->reason.empty() ? "" : " " + r->reason);
+  } else if (auto* u = std::get_if<wire::UpdateNotify>(&*m)) {
+    for (const auto& rec : u->records) detail += " #" + std::to_string(rec.recno) + ":" + std::string(kml::op_name(rec.op)) + ":" + rec.path;
+  } else if (auto* g = std::get_if<wire::Reintegrate>(&*m)) {
+    for (const auto& rec : g->records) detail += " #" + std::to_string(rec.origin_recno) + ":" + std::string(kml::op_name(rec.op)) + ":" + rec.path;
+  }
+  note(node(p.from).name + "->" + to.name + " " + std::string(wire::kind_name(wire::kind_of(*m))) + detail);
   to.engine->receive(p.from, *m);
   collect(to);
 }
@@ -490,7 +499,19 @@ std::optional<Violation> SimWorld::run() {
 
 std::string SimWorld::final_state() const {
   std::string out;
-  for (const auto& n : nodes_) out += "== " + n->name + "\n" + n->store.dump();
+  for (const auto& n : nodes_) {
+    out += "== " + n->name + (n->up ? "" : " (down)");
+    if (n->engine) {
+      const auto st = n->engine->status();
+      out += " permit=" + st.permit + (st.holder ? " holder=" + std::to_string(*st.holder) : "") +
+             " journal=" + std::to_string(st.journal_last) + "/" + std::to_string(st.journal_durable) +
+             " presto_permit=" + (n->permit ? "yes" : "no") + (n->waiting ? " op-waiting" : "");
+      for (const auto& p : st.peers)
+        out += " [" + std::to_string(p.peer) + " " + p.link + " expect=" +
+               std::to_string(p.counters.next_to_expect) + " acked=" + std::to_string(p.counters.acked) + "]";
+    }
+    out += "\n" + n->store.dump();
+  }
   return out;
 }
 

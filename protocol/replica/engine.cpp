@@ -51,6 +51,12 @@ bool touches(const kml::Record& r, const std::string& path) {
   return hit(r.path) || (p2_is_path && hit(r.path2));
 }
 
+// The names a record changes: both for a rename or a link.
+std::vector<std::string> names_of(const kml::Record& r) {
+  if (r.op == Op::rename || r.op == Op::link) return {r.path, r.path2};
+  return {r.path};
+}
+
 // The new versions a record produces (obj_new; rename/link targets share it).
 void new_stamps(const kml::Record& r, std::set<Version>& out) {
   if (r.obj_new.exists()) out.insert(r.obj_new);
@@ -514,8 +520,13 @@ struct Engine::Impl : fsm::PermitClientActions, fsm::ClientLinkActions, fsm::Per
   void resolve_case(Case& c, fsm::Winner w) {
     c.info.winner = w;
     if (w == fsm::Winner::server) {
-      if (auto copy = keep_local_copy(c.info.path)) c.info.kept.push_back(*copy);
-      supersede_local(c.info.path);
+      std::set<std::string> names{c.info.path};
+      for (const auto& r : c.remote)
+        for (auto& n : names_of(r)) names.insert(n);
+      for (const auto& n : names) {
+        if (auto copy = keep_local_copy(n)) c.info.kept.push_back(*copy);
+        supersede_local(n);
+      }
       for (const auto& r : c.remote) check(ports.store.force(r));
       make_durable();
       fetch_missing(cfg.server);
@@ -629,7 +640,7 @@ struct Engine::Impl : fsm::PermitClientActions, fsm::ClientLinkActions, fsm::Per
     const auto id = c.info.id;
     post([this, id] {
       cases.erase(id);
-      check(link->process(cle::Resolved{}));
+      if (link->state() == "resolving") check(link->process(cle::Resolved{}));
       if (!link->connected()) return;
       if (link->state() == "reintegrating" || link->state() == "synced") send_batch();
     });
@@ -639,6 +650,7 @@ struct Engine::Impl : fsm::PermitClientActions, fsm::ClientLinkActions, fsm::Per
   std::unique_ptr<fsm::PermitServer> arbiter;
   std::map<HostId, std::unique_ptr<Peer>> peers;
   std::map<HostId, std::uint64_t> pending_grants;
+  std::set<HostId> break_after_grant;
   std::deque<std::uint64_t> local_waiters;
 
   void grant(HostId to, std::uint64_t epoch) override {
@@ -658,6 +670,13 @@ struct Engine::Impl : fsm::PermitClientActions, fsm::ClientLinkActions, fsm::Per
     if (holder == cfg.self) {
       out.push_back(effect::UpcallReply{0, false});  // Presto: the permit is going
       post([this, epoch] { check(arbiter->process(pse::Release{cfg.self, epoch})); });
+      return;
+    }
+    if (pending_grants.contains(holder)) {
+      // The grant waits for the holder to catch up; it is delivered first and
+      // taken back right after, so the holder gets to write once (no
+      // starvation) and the break follows the grant on the same connection.
+      break_after_grant.insert(holder);
       return;
     }
     send(holder, wire::BreakPermit{cfg.fileset, epoch});
@@ -723,6 +742,7 @@ struct Engine::Impl : fsm::PermitClientActions, fsm::ClientLinkActions, fsm::Per
     auto g = pending_grants.find(p.id);
     if (g != pending_grants.end() && p.caught_up()) {
       send(p.id, wire::PermitReply{wire::Status::ok, cfg.fileset, g->second, ""});
+      if (break_after_grant.erase(p.id) != 0) send(p.id, wire::BreakPermit{cfg.fileset, g->second});
       pending_grants.erase(g);
     }
   }
@@ -862,6 +882,7 @@ struct Engine::Impl : fsm::PermitClientActions, fsm::ClientLinkActions, fsm::Per
       check(p->link.process(sle::Down{}));
       p->in_flight_flag = false;
       pending_grants.erase(peer);
+      break_after_grant.erase(peer);
       check(arbiter->process(pse::PeerLost{peer}));
     }
   }

@@ -220,6 +220,9 @@ std::optional<Error> MemoryStore::apply(const kml::Record& r, Origin origin) {
 
 std::optional<Error> MemoryStore::force(const kml::Record& r) {
   dirty_ = true;
+  // Whatever this replica holds that is not the record's base is discarded:
+  // a conflict resolution keeps it elsewhere first. Content that cannot be
+  // derived from the base is marked missing, to be fetched.
   switch (r.op) {
     case Op::create:
     case Op::mkdir:
@@ -234,26 +237,37 @@ std::optional<Error> MemoryStore::force(const kml::Record& r) {
       if (const Inode* ino = find(r.path)) return remove(r.path, ino->type == ObjType::dir);
       return std::nullopt;
     case Op::rename:
-      if (find(r.path)) return apply(r, Origin::remote);
-      [[fallthrough]];
-    default: {
-      // The object must end at the record's new version; create it if this
-      // replica lost it, and fetch its content.
-      const std::string& path = r.op == Op::rename || r.op == Op::link ? r.path2 : r.path;
-      if (!find(path)) {
-        Inode ino;
-        ino.version = Version{};
-        ino.mode = 0100644;
-        if (auto e = add(path, std::move(ino))) return e;
+    case Op::link: {
+      const Inode* src = find(r.path);
+      const Inode* dst = find(r.path2);
+      const bool clean_target = !dst || (r.op == Op::rename && dst->version == r.target_old);
+      if (src && src->version == r.obj_old && clean_target) return apply(r, Origin::remote);
+      if (r.op == Op::rename && src) {
+        if (auto e = remove(r.path, src->type == ObjType::dir)) return e;
       }
-      Inode& ino = *find(path);
-      if (r.op == Op::setattr || r.op == Op::close) return set_attrs(r, ino, Origin::remote);
-      if (r.op == Op::setxattr) ino.xattrs[r.path2] = r.data;
-      if (r.op == Op::delxattr) ino.xattrs.erase(r.path2);
-      ino.version = r.obj_new;
-      return std::nullopt;
+      break;
     }
+    default:
+      break;
   }
+  // The object must end at the record's new version: made afresh if this
+  // replica lost it or holds something else, its content fetched.
+  const std::string& path = r.op == Op::rename || r.op == Op::link ? r.path2 : r.path;
+  if (!find(path)) {
+    Inode ino;
+    ino.mode = 0100644;
+    if (auto e = add(path, std::move(ino))) return e;
+  }
+  Inode& ino = *find(path);
+  const bool based = ino.version == r.obj_old;
+  if (!based) ino.data_version = Version{0, ~std::uint64_t{0}};  // not derivable: fetch
+  if (r.op == Op::setattr || r.op == Op::close) return set_attrs(r, ino, Origin::remote);
+  if (r.op == Op::setxattr) ino.xattrs[r.path2] = r.data;
+  if (r.op == Op::delxattr) ino.xattrs.erase(r.path2);
+  const bool known = ino.data_version == ino.version;
+  ino.version = r.obj_new;
+  if (known) ino.data_version = ino.version;
+  return std::nullopt;
 }
 
 std::optional<Error> MemoryStore::copy(std::string_view from, std::string_view to) {
