@@ -234,10 +234,13 @@ struct Engine::Impl : fsm::PermitClientActions, fsm::ClientLinkActions, fsm::Per
   }
 
   // Content this replica is missing, from the host that has it: a client
-  // asks its server; a server asks the replicator whose update it is.
+  // asks its server; a server asks the replicator whose update it is, and for
+  // its own updates of content it never had (a rename before the backfetch
+  // ended), any replicator, which holds the object at that version too.
   void fetch_missing(HostId from) {
     for (const auto& [path, v] : ports.store.missing_data())
-      if (cfg.role == Role::client || v.host == from) fetch(from, path, v, path, v);
+      if (cfg.role == Role::client || v.host == from || v.host == cfg.self)
+        fetch(from, path, v, path, v);
   }
 
   void data_arrived(std::uint64_t id, const std::optional<std::string>& token) {
@@ -362,6 +365,7 @@ struct Engine::Impl : fsm::PermitClientActions, fsm::ClientLinkActions, fsm::Per
     server_last_at_welcome = m.last_recno;
     next_to_send = m.next_to_expect;
     server_counters().acked = m.next_to_expect - 1;
+    cancel_local_lifetimes();
     persist();
     check(link->process(cle::Welcome{}));
     check(permit->process(pce::LinkUp{}));
@@ -479,6 +483,62 @@ struct Engine::Impl : fsm::PermitClientActions, fsm::ClientLinkActions, fsm::Per
     if (r.op != Op::unlink && r.op != Op::rmdir) r.obj_new = stamp;
     ports.journal.append(r);
     if (apply_to_store) check(ports.store.apply(r, Origin::local));
+  }
+
+  // Objects created and deleted again here since the server last heard from
+  // this host leave no trace at the server: their records are cancelled (sent
+  // as noops), as Coda cancels such pairs in its CML. A chain is followed
+  // through renames; one that replaced an existing object is kept whole.
+  void cancel_local_lifetimes() {
+    struct Chain {
+      std::vector<std::uint64_t> recnos;
+      bool clean = true;  // began with a create in the window, replaced nothing
+    };
+    std::map<std::string, Chain> live;
+    const auto acked = server_counters().acked;
+    std::size_t cancelled = 0;
+    for (std::uint64_t n = acked + 1; n <= ports.journal.durable_recno(); n += cfg.batch_records) {
+      for (const auto& r : ports.journal.read(n, cfg.batch_records)) {
+        if (r.origin != cfg.self || state.superseded.contains(r.recno)) continue;
+        switch (r.op) {
+          case Op::create:
+          case Op::mkdir:
+          case Op::symlink:
+          case Op::mknod:
+            live[r.path] = Chain{{r.recno}, true};
+            break;
+          case Op::rename: {
+            auto it = live.find(r.path);
+            Chain c = it == live.end() ? Chain{{}, false} : std::move(it->second);
+            if (it != live.end()) live.erase(it);
+            c.recnos.push_back(r.recno);
+            if (r.target_old.exists()) c.clean = false;
+            live.erase(r.path2);
+            live[r.path2] = std::move(c);
+            break;
+          }
+          case Op::unlink:
+          case Op::rmdir: {
+            auto it = live.find(r.path);
+            if (it != live.end() && it->second.clean) {
+              for (auto recno : it->second.recnos) state.superseded.insert(recno);
+              state.superseded.insert(r.recno);
+              cancelled += it->second.recnos.size() + 1;
+            }
+            if (it != live.end()) live.erase(it);
+            break;
+          }
+          case Op::link:
+            live.erase(r.path);  // shared objects are not followed
+            break;
+          default: {
+            auto it = live.find(r.path);
+            if (it != live.end()) it->second.recnos.push_back(r.recno);
+          }
+        }
+      }
+    }
+    if (cancelled) log("cancelled " + std::to_string(cancelled) + " records of objects created and deleted while away");
   }
 
   // Own records about `path` not yet acknowledged by the server are replaced.
