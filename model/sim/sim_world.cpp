@@ -97,6 +97,7 @@ void SimWorld::build_engine(Node& n) {
 
 void SimWorld::collect(Node& n) {
   if (!n.engine) return;
+  bool returned = false;
   for (auto& e : n.engine->take_effects()) {
     std::visit(
         [&](auto& x) {
@@ -111,7 +112,8 @@ void SimWorld::collect(Node& n) {
             fetches_.push_back({n.id, x});
           } else if constexpr (std::is_same_v<E, effect::UpcallReply>) {
             if (x.upcall == 0) {
-              n.permit = false;
+              n.permit = false;  // this Presto makes updates whole: nothing is half made
+              returned = true;
             } else if (x.upcall == n.waiting_upcall) {
               n.waiting_upcall = 0;
               n.permit = x.granted;
@@ -138,6 +140,10 @@ void SimWorld::collect(Node& n) {
           }
         },
         e);
+  }
+  if (returned && n.engine) {
+    n.engine->permit_returned();
+    collect(n);
   }
 }
 

@@ -33,11 +33,13 @@ TEST(PermitClientMachine, ConnectedWriterWaitsForTheGrant) {
   EXPECT_EQ(m.state(), "requesting");
   EXPECT_FALSE(m.may_write());
   EXPECT_FALSE(m.process(pc::Need{}));  // a second writer queues too
+  EXPECT_FALSE(m.process(pc::Returned{}));  // late answer to an earlier revoke: ignored
   EXPECT_FALSE(m.process(pc::Granted{7}));
   EXPECT_EQ(m.state(), "held");
   EXPECT_TRUE(m.may_write());
   EXPECT_EQ(m.epoch(), 7u);
   EXPECT_EQ(a.calls, (std::vector<std::string>{"get_permit", "grant waiters"}));
+  EXPECT_FALSE(m.process(pc::Returned{}));  // a late answer to an earlier revoke
   EXPECT_FALSE(m.process(pc::Need{}));  // held: answered at once
   EXPECT_FALSE(m.process(pc::Granted{7}));  // duplicate grant ignored
   EXPECT_EQ(a.calls.back(), "grant waiters");
@@ -53,6 +55,8 @@ TEST(PermitClientMachine, HolderFlushesBeforeItReleases) {
   EXPECT_FALSE(m.process(pc::Break{3}));
   EXPECT_EQ(m.state(), "releasing");
   EXPECT_FALSE(m.may_write());
+  EXPECT_EQ(a.calls.back(), "revoke");  // Presto first gives it back
+  EXPECT_FALSE(m.process(pc::Returned{}));
   EXPECT_EQ(a.calls.back(), "flush");
   EXPECT_FALSE(m.process(pc::Need{}));   // waits until the release is through
   EXPECT_FALSE(m.process(pc::Break{3}));  // repeated break while releasing
@@ -67,6 +71,7 @@ TEST(PermitClientMachine, WritersWaitingDuringReleaseAskAgain) {
   m.process(pc::Need{});
   m.process(pc::Granted{1});
   m.process(pc::Break{1});
+  m.process(pc::Returned{});
   a.waiting = 1;
   m.process(pc::Need{});
   EXPECT_FALSE(m.process(pc::Flushed{}));
@@ -94,9 +99,11 @@ TEST(PermitClientMachine, DisconnectedWriterGetsALocalOptimisticPermit) {
   EXPECT_TRUE(m.may_write());
   EXPECT_FALSE(m.process(pc::Need{}));
   EXPECT_FALSE(m.process(pc::LinkDown{}));
+  EXPECT_FALSE(m.process(pc::Returned{}));  // Presto confirms; nothing else to do
   EXPECT_FALSE(m.process(pc::LinkUp{}));
   EXPECT_EQ(m.state(), "none");  // must be acquired again
   EXPECT_EQ(a.calls.back(), "revoke");
+  EXPECT_FALSE(m.process(pc::Returned{}));
   EXPECT_FALSE(m.process(pc::LinkUp{}));
 }
 
@@ -159,9 +166,13 @@ TEST(PermitServerMachine, SecondWriterWaitsWhileTheFirstIsBroken) {
   EXPECT_FALSE(m.process(ps::Release{1, 0}));  // stale epoch: ignored
   EXPECT_EQ(m.state(), "breaking");
   EXPECT_FALSE(m.process(ps::Release{1, 1}));
-  EXPECT_EQ(m.state(), "held");
+  EXPECT_EQ(m.state(), "breaking");  // 3 still waits: 2 gets it and is asked back at once
   EXPECT_EQ(m.holder(), 2u);
-  EXPECT_EQ(a.calls, (std::vector<std::string>{"grant 1@1", "grant 1@1", "break 1@1", "grant 2@2"}));
+  EXPECT_FALSE(m.process(ps::Release{2, 2}));
+  EXPECT_EQ(m.state(), "held");
+  EXPECT_EQ(m.holder(), 3u);
+  EXPECT_EQ(a.calls, (std::vector<std::string>{"grant 1@1", "grant 1@1", "break 1@1", "grant 2@2",
+                                               "break 2@2", "grant 3@3"}));
 }
 
 TEST(PermitServerMachine, LastReleaseFreesThePermit) {
@@ -196,8 +207,11 @@ TEST(PermitServerMachine, LostHolderFreesThePermitForTheNextWaiter) {
   EXPECT_EQ(m.state(), "held");
   EXPECT_EQ(m.holder(), 2u);
   m.process(ps::Request{3});
-  EXPECT_FALSE(m.process(ps::PeerLost{2}));
+  m.process(ps::Request{5});
+  EXPECT_FALSE(m.process(ps::PeerLost{2}));  // 3 gets it, 5 still waits
   EXPECT_EQ(m.holder(), 3u);
+  EXPECT_EQ(m.state(), "breaking");
+  m.process(ps::PeerLost{5});
   m.process(ps::Request{4});
   m.process(ps::PeerLost{4});
   EXPECT_FALSE(m.process(ps::PeerLost{3}));
@@ -396,8 +410,8 @@ TEST(ConflictMachine, ManualPolicyQuarantinesUntilSomeoneChooses) {
 }
 
 TEST(Machines, TablesListEveryRow) {
-  EXPECT_EQ(PermitClient::table().size(), 23u);
-  EXPECT_EQ(PermitServer::table().size(), 16u);
+  EXPECT_EQ(PermitClient::table().size(), 28u);
+  EXPECT_EQ(PermitServer::table().size(), 18u);
   EXPECT_EQ(ClientLink::table().size(), 30u);
   EXPECT_EQ(ServerLink::table().size(), 17u);
   EXPECT_EQ(ConflictCase::table().size(), 4u);

@@ -94,23 +94,28 @@ struct Def : Front<Def> {
     Stay<None,      ev::Break,                 ReleaseStale>,
     Stay<None,      ev::LinkDown>,
     Stay<None,      ev::LinkUp>,
+    Stay<None,      ev::Returned>,
     Stay<Requesting, ev::Need>,
+    Stay<Requesting, ev::Returned>,
     Tr<Requesting,  ev::Granted,  Held,        GrantAll>,
     Tr<Requesting,  ev::Denied,   None,        RefuseAll>,
     Stay<Requesting, ev::Break,                ReleaseStale>,
     Tr<Requesting,  ev::LinkDown, Optimistic,  GrantAll>,
     Stay<Held,      ev::Need,                  GrantAll>,
     Stay<Held,      ev::Granted>,
-    Tr<Held,        ev::Break,    Releasing,   Flush,             CurrentEpoch>,
+    Stay<Held,      ev::Returned>,
+    Tr<Held,        ev::Break,    Releasing,   Revoke,            CurrentEpoch>,
     Stay<Held,      ev::Break,                 none,              StaleEpoch>,
     Tr<Held,        ev::LinkDown, Optimistic>,
     Stay<Releasing, ev::Need>,
+    Stay<Releasing, ev::Returned,              Flush>,
     Stay<Releasing, ev::Break>,
     Tr<Releasing,   ev::Flushed,  None,        Release,           NoWritersWait>,
     Tr<Releasing,   ev::Flushed,  Requesting,  ReleaseAndRequest, WritersWait>,
     Tr<Releasing,   ev::LinkDown, Optimistic,  GrantAll>,
     Stay<Optimistic, ev::Need,                 GrantAll>,
     Stay<Optimistic, ev::LinkDown>,
+    Stay<Optimistic, ev::Returned>,
     Tr<Optimistic,  ev::LinkUp,   None,        Revoke>
   > {};
   // clang-format on
@@ -138,6 +143,7 @@ std::optional<Error> PermitClient::process(const permit_client_events::Need& e) 
 std::optional<Error> PermitClient::process(const permit_client_events::Granted& e) { return impl_->run(e); }
 std::optional<Error> PermitClient::process(const permit_client_events::Denied& e) { return impl_->run(e); }
 std::optional<Error> PermitClient::process(const permit_client_events::Break& e) { return impl_->run(e); }
+std::optional<Error> PermitClient::process(const permit_client_events::Returned& e) { return impl_->run(e); }
 std::optional<Error> PermitClient::process(const permit_client_events::Flushed& e) { return impl_->run(e); }
 std::optional<Error> PermitClient::process(const permit_client_events::LinkDown& e) { return impl_->run(e); }
 std::optional<Error> PermitClient::process(const permit_client_events::LinkUp& e) { return impl_->run(e); }

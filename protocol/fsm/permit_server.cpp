@@ -53,17 +53,25 @@ struct Def : Front<Def> {
     template <class E, class F, class S, class T>
     bool operator()(const E& e, F& f, S&, T&) const { return !(e.from == f.holder && e.epoch == f.epoch); }
   };
-  struct ValidReleaseWaiters {
+  struct ValidReleaseOneWaiter {
     template <class E, class F, class S, class T>
-    bool operator()(const E& e, F& f, S& s, T& t) const { return ValidRelease{}(e, f, s, t) && !f.waiting.empty(); }
+    bool operator()(const E& e, F& f, S& s, T& t) const { return ValidRelease{}(e, f, s, t) && f.waiting.size() == 1; }
+  };
+  struct ValidReleaseMoreWaiters {
+    template <class E, class F, class S, class T>
+    bool operator()(const E& e, F& f, S& s, T& t) const { return ValidRelease{}(e, f, s, t) && f.waiting.size() > 1; }
   };
   struct ValidReleaseNoWaiters {
     template <class E, class F, class S, class T>
     bool operator()(const E& e, F& f, S& s, T& t) const { return ValidRelease{}(e, f, s, t) && f.waiting.empty(); }
   };
-  struct HolderLostWaiters {
+  struct HolderLostOneWaiter {
     template <class E, class F, class S, class T>
-    bool operator()(const E& e, F& f, S&, T&) const { return e.peer == f.holder && !f.waiting.empty(); }
+    bool operator()(const E& e, F& f, S&, T&) const { return e.peer == f.holder && f.waiting.size() == 1; }
+  };
+  struct HolderLostMoreWaiters {
+    template <class E, class F, class S, class T>
+    bool operator()(const E& e, F& f, S&, T&) const { return e.peer == f.holder && f.waiting.size() > 1; }
   };
   struct HolderLostNoWaiters {
     template <class E, class F, class S, class T>
@@ -97,6 +105,14 @@ struct Def : Front<Def> {
     template <class E, class F, class S, class T>
     void operator()(const E&, F& f, S&, T&) const { f.grant_next(); }
   };
+  // Others still wait: the new holder is asked to give it back at once.
+  struct GrantNextAndBreak {
+    template <class E, class F, class S, class T>
+    void operator()(const E&, F& f, S&, T&) const {
+      f.grant_next();
+      f.act->send_break(f.holder, f.epoch);
+    }
+  };
   struct Clear {
     template <class E, class F, class S, class T>
     void operator()(const E&, F& f, S&, T&) const { f.holder = 0; }
@@ -119,10 +135,12 @@ struct Def : Front<Def> {
     Tr<Held,       ev::PeerLost, Free,      Clear,           HolderLostNoWaiters>,
     Stay<Held,     ev::PeerLost,             Forget,          OtherLost>,
     Stay<Breaking, ev::Request,              Queue>,
-    Tr<Breaking,   ev::Release,  Held,      GrantNext,       ValidReleaseWaiters>,
+    Tr<Breaking,   ev::Release,  Held,      GrantNext,       ValidReleaseOneWaiter>,
+    Tr<Breaking,   ev::Release,  Breaking,  GrantNextAndBreak, ValidReleaseMoreWaiters>,
     Tr<Breaking,   ev::Release,  Free,      Clear,           ValidReleaseNoWaiters>,
     Stay<Breaking, ev::Release,              none,            StaleRelease>,
-    Tr<Breaking,   ev::PeerLost, Held,      GrantNext,       HolderLostWaiters>,
+    Tr<Breaking,   ev::PeerLost, Held,      GrantNext,       HolderLostOneWaiter>,
+    Tr<Breaking,   ev::PeerLost, Breaking,  GrantNextAndBreak, HolderLostMoreWaiters>,
     Tr<Breaking,   ev::PeerLost, Free,      Clear,           HolderLostNoWaiters>,
     Stay<Breaking, ev::PeerLost,             Forget,          OtherLost>
   > {};

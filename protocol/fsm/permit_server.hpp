@@ -2,7 +2,8 @@
 // holder among connected hosts.
 //
 //   free --Request(X)--> held by X --Request(Y)--> breaking X (Break sent to X)
-//   breaking X --Release(X)--> held by Y (the next waiter) | free
+//   breaking X --Release(X)--> held by Y (the next waiter) | free, or
+//     breaking Y at once when more hosts wait (so every waiter gets its turn)
 //   A holder that is lost (disconnected) frees the permit: it goes on writing
 //   under an optimistic local permit, and reconnection detects conflicts.
 #pragma once

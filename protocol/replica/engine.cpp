@@ -273,7 +273,6 @@ struct Engine::Impl : fsm::PermitClientActions, fsm::ClientLinkActions, fsm::Per
   }
   void revoke() override { out.push_back(effect::UpcallReply{0, false}); }
   void start_flush() override {
-    revoke();  // Presto stops writing while the permit goes back
     if (all_acked()) {
       post([this] { check(permit->process(pce::Flushed{})); });
     } else {
@@ -712,6 +711,7 @@ struct Engine::Impl : fsm::PermitClientActions, fsm::ClientLinkActions, fsm::Per
   std::map<HostId, std::uint64_t> pending_grants;
   std::set<HostId> break_after_grant;
   std::deque<std::uint64_t> local_waiters;
+  std::optional<std::uint64_t> self_break_epoch;
 
   void grant(HostId to, std::uint64_t epoch) override {
     if (to == cfg.self) {
@@ -728,8 +728,9 @@ struct Engine::Impl : fsm::PermitClientActions, fsm::ClientLinkActions, fsm::Per
   }
   void send_break(HostId holder, std::uint64_t epoch) override {
     if (holder == cfg.self) {
-      out.push_back(effect::UpcallReply{0, false});  // Presto: the permit is going
-      post([this, epoch] { check(arbiter->process(pse::Release{cfg.self, epoch})); });
+      // Presto is asked to give it back; permit_returned() releases it.
+      self_break_epoch = epoch;
+      out.push_back(effect::UpcallReply{0, false});
       return;
     }
     if (pending_grants.contains(holder)) {
@@ -955,6 +956,16 @@ struct Engine::Impl : fsm::PermitClientActions, fsm::ClientLinkActions, fsm::Per
     }
   }
 
+  void permit_returned() {
+    if (cfg.role == Role::client) {
+      check(permit->process(pce::Returned{}));
+    } else if (self_break_epoch) {
+      const auto epoch = *self_break_epoch;
+      self_break_epoch.reset();
+      check(arbiter->process(pse::Release{cfg.self, epoch}));
+    }
+  }
+
   void need_permit(std::uint64_t upcall) {
     if (cfg.role == Role::client) {
       waiting.push_back(upcall);
@@ -987,6 +998,10 @@ void Engine::journaled() {
 }
 void Engine::need_permit(std::uint64_t upcall) {
   impl_->need_permit(upcall);
+  impl_->drain();
+}
+void Engine::permit_returned() {
+  impl_->permit_returned();
   impl_->drain();
 }
 void Engine::data_arrived(std::uint64_t fetch, std::optional<std::string> token) {

@@ -123,6 +123,9 @@ class Engine {
   void receive(HostId peer, const wire::Message& message);
   void journaled();             // Presto's local records moved journal.durable_recno()
   void need_permit(std::uint64_t upcall);  // Presto asks to update
+  // Presto gave the permit back after UpcallReply{0}: no update is half made
+  // and none will start until it asks again.
+  void permit_returned();
   // A fetch ended: the runtime's handle for the content, or nullopt (failed).
   void data_arrived(std::uint64_t fetch, std::optional<std::string> token);
   // A person or a tool decides a quarantined conflict.

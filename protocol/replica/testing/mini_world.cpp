@@ -49,6 +49,7 @@ int MiniWorld::index_of(HostId id) const {
 }
 
 void MiniWorld::collect(Host& h) {
+  bool returned = false;
   for (auto& e : h.engine->take_effects()) {
     std::visit(
         [&](auto& x) {
@@ -65,6 +66,7 @@ void MiniWorld::collect(Host& h) {
           } else if constexpr (std::is_same_v<E, effect::UpcallReply>) {
             if (x.upcall == 0) {
               h.permit = false;
+              returned = true;
             } else {
               h.answers[x.upcall] = x.granted;
             }
@@ -79,6 +81,10 @@ void MiniWorld::collect(Host& h) {
           }
         },
         e);
+  }
+  if (returned) {
+    h.engine->permit_returned();
+    collect(h);
   }
 }
 
