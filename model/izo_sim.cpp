@@ -26,6 +26,14 @@ int main(int argc, char** argv) {
       ->check(CLI::IsMember({"server-wins", "client-wins", "manual"}));
   app.add_flag("--no-crashes", [&](std::int64_t) { cfg.crashes = false; }, "never crash a node");
   app.add_flag("--no-partitions", [&](std::int64_t) { cfg.partitions = false; }, "never cut a link");
+  app.add_option("--max-cuts", cfg.max_cuts, "link cuts allowed (-1: any)")->capture_default_str();
+  app.add_option("--max-crashes", cfg.max_crashes, "crashes allowed (-1: any)")->capture_default_str();
+  app.add_flag("--bug-skip-version-check", cfg.bugs.skip_version_check,
+               "seeded bug: every incoming update applies, whatever its versions");
+  app.add_flag("--bug-disk-lies", cfg.bugs.disk_lies_about_sync,
+               "seeded bug: the store's sync() makes nothing durable");
+  app.add_flag("--bug-presto-ignores-permit", cfg.bugs.presto_ignores_permit,
+               "seeded bug: the filter writes without asking for the permit");
   app.add_flag("-v,--verbose", verbose, "print the trace and final state of a failing run");
   app.add_option("--trace", trace_lines, "trace lines printed with -v")->capture_default_str();
   try {
@@ -61,6 +69,8 @@ int main(int argc, char** argv) {
       std::cout << "  replay: izo-sim --seed " << cfg.seed << " --clients " << cfg.clients
                 << " --steps " << cfg.steps << " --policy " << policy
                 << (cfg.crashes ? "" : " --no-crashes") << (cfg.partitions ? "" : " --no-partitions")
+                << (cfg.max_cuts >= 0 ? " --max-cuts " + std::to_string(cfg.max_cuts) : "")
+                << (cfg.max_crashes >= 0 ? " --max-crashes " + std::to_string(cfg.max_crashes) : "")
                 << " -v\n";
     }
   }

@@ -35,6 +35,24 @@ class CheckedLastRcvd final : public replica::LastRcvd {
   replica::LastRcvdState state_;
 };
 
+// A disk that says yes to sync() and makes nothing durable (a seeded bug).
+class LyingStore final : public replica::Store {
+ public:
+  explicit LyingStore(replica::MemoryStore& real) : real_(real) {}
+  std::optional<replica::ObjectInfo> lookup(std::string_view p) const override { return real_.lookup(p); }
+  std::optional<Error> apply(const kml::Record& r, replica::Origin o) override { return real_.apply(r, o); }
+  std::optional<Error> force(const kml::Record& r) override { return real_.force(r); }
+  std::optional<Error> copy(std::string_view a, std::string_view b) override { return real_.copy(a, b); }
+  void install_data(std::string_view p, const Version& v, std::string_view t) override {
+    real_.install_data(p, v, t);
+  }
+  std::vector<std::pair<std::string, Version>> missing_data() const override { return real_.missing_data(); }
+  void sync() override {}
+
+ private:
+  replica::MemoryStore& real_;
+};
+
 struct SimWorld::Node {
   Node(HostId h, std::string n, bool srv) : id(h), name(std::move(n)), server(srv), journal(h), last_rcvd(store, journal) {}
   HostId id;
@@ -43,6 +61,7 @@ struct SimWorld::Node {
   replica::MemoryStore store;
   replica::MemoryJournal journal;
   CheckedLastRcvd last_rcvd;
+  LyingStore lying{store};
   std::unique_ptr<replica::Engine> engine;
   bool up = true;
   bool permit = false;  // Presto's cached permit
@@ -91,7 +110,13 @@ void SimWorld::build_engine(Node& n) {
     c.role = replica::Role::client;
     c.server = 100;
   }
-  n.engine = std::make_unique<replica::Engine>(c, replica::Ports{n.store, n.journal, n.last_rcvd});
+  if (cfg_.bugs.skip_version_check)
+    c.version_rule = [](const kml::Record& r, const replica::StoreView&, const std::set<Version>&) {
+      return replica::Decision{replica::Verdict::apply, r.path, "version check skipped"};
+    };
+  replica::Store& store = cfg_.bugs.disk_lies_about_sync ? static_cast<replica::Store&>(n.lying)
+                                                         : static_cast<replica::Store&>(n.store);
+  n.engine = std::make_unique<replica::Engine>(c, replica::Ports{store, n.journal, n.last_rcvd});
   collect(n);
 }
 
@@ -225,6 +250,18 @@ void SimWorld::local_update(Node& n, kml::Record r, const std::string* content) 
 void SimWorld::do_op(Node& n, const PendingOp& op) {
   const auto obj = n.store.lookup(op.path);
   ++stats_.ops;
+  // A connected node writes only under the permit (a disconnected one under
+  // its optimistic local permit).
+  if (!n.permit && !violation_) {
+    bool connected = n.server;
+    if (!n.server) {
+      const auto link = n.engine->status().peers.at(0).link;
+      connected = link != "disconnected" && link != "connecting";
+    }
+    if (connected)
+      violation_ = Violation{"at most one permit holder among connected nodes",
+                             n.name + " updates " + op.path + " without the permit while connected"};
+  }
   switch (op.kind) {
     case PendingOp::write: {
       const auto slash = op.path.rfind('/');
@@ -290,7 +327,7 @@ void SimWorld::do_op(Node& n, const PendingOp& op) {
 }
 
 void SimWorld::start_op(Node& n, PendingOp op) {
-  if (n.permit) return do_op(n, op);
+  if (n.permit || cfg_.bugs.presto_ignores_permit) return do_op(n, op);
   n.waiting = std::move(op);
   n.waiting_upcall = next_upcall_++;
   n.engine->need_permit(n.waiting_upcall);
@@ -381,10 +418,16 @@ void SimWorld::restart(Node& n) {
 void SimWorld::random_fault() {
   const auto c = static_cast<int>(rng_.below(static_cast<std::uint64_t>(cfg_.clients)));
   const auto what = rng_.below(4);
-  if (what == 0 && cfg_.partitions) return cut(c, "partition");
+  if (what == 0 && cfg_.partitions) {
+    if (cfg_.max_cuts >= 0 && stats_.cuts >= static_cast<std::uint64_t>(cfg_.max_cuts)) return;
+    return cut(c, "partition");
+  }
   if (what == 1) return heal(c);
   Node& n = *nodes_[rng_.below(nodes_.size())];
-  if (what == 2 && cfg_.crashes) return crash(n);
+  if (what == 2 && cfg_.crashes) {
+    if (cfg_.max_crashes >= 0 && stats_.crashes >= static_cast<std::uint64_t>(cfg_.max_crashes)) return;
+    return crash(n);
+  }
   if (what == 3) {
     restart(n);
     if (n.server)

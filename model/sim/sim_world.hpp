@@ -31,7 +31,16 @@ struct SimConfig {
   unsigned fault_percent = 4;      // a step is a fault: cut, heal, crash, restart
   bool crashes = true;
   bool partitions = true;
+  int max_cuts = -1;               // link cuts allowed in the random phase (-1: any)
+  int max_crashes = -1;            // crashes allowed in the random phase (-1: any)
   int files = 3;                   // names the workload uses
+
+  // Broken components, substituted only to prove that the checker finds them.
+  struct Bugs {
+    bool skip_version_check = false;     // every incoming update applies
+    bool disk_lies_about_sync = false;   // sync() returns, nothing is durable
+    bool presto_ignores_permit = false;  // the filter writes without a permit
+  } bugs;
 };
 
 struct SimStats {

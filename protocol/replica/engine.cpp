@@ -197,7 +197,7 @@ struct Engine::Impl : fsm::PermitClientActions, fsm::ClientLinkActions, fsm::Per
     std::size_t applied = 0;
     for (std::size_t i = 0; i < tail.size(); ++i) {
       const auto& r = tail[i];
-      const auto d = decide(r, ports.store, later[i]);
+      const auto d = cfg.version_rule(r, ports.store, later[i]);
       if (d.verdict == Verdict::apply) {
         check(ports.store.apply(r, r.origin == cfg.self ? Origin::local : Origin::remote));
         ++applied;
@@ -233,14 +233,12 @@ struct Engine::Impl : fsm::PermitClientActions, fsm::ClientLinkActions, fsm::Per
     fetches.emplace(f.id, PendingFetch{std::move(f), std::move(then)});
   }
 
-  // Content this replica is missing, from the host that has it: a client
-  // asks its server; a server asks the replicator whose update it is, and for
-  // its own updates of content it never had (a rename before the backfetch
-  // ended), any replicator, which holds the object at that version too.
+  // Content this replica is missing, asked of `from`: a client asks its
+  // server; a server asks each replicator in turn (it answers if it holds the
+  // object at that version: the one whose update it is, or one that had the
+  // content when an update without content, a rename, moved it on).
   void fetch_missing(HostId from) {
-    for (const auto& [path, v] : ports.store.missing_data())
-      if (cfg.role == Role::client || v.host == from || v.host == cfg.self)
-        fetch(from, path, v, path, v);
+    for (const auto& [path, v] : ports.store.missing_data()) fetch(from, path, v, path, v);
   }
 
   void data_arrived(std::uint64_t id, const std::optional<std::string>& token) {
@@ -409,7 +407,7 @@ struct Engine::Impl : fsm::PermitClientActions, fsm::ClientLinkActions, fsm::Per
         return;
       }
     }
-    const auto d = decide(r, ports.store, later);
+    const auto d = cfg.version_rule(r, ports.store, later);
     if (d.verdict == Verdict::apply) {
       if (auto e = ports.store.apply(r, Origin::remote)) {
         open_case(r, Decision{Verdict::conflict, r.path, e->message});
@@ -841,7 +839,7 @@ struct Engine::Impl : fsm::PermitClientActions, fsm::ClientLinkActions, fsm::Per
       }
       const bool journaled = ports.journal.last_from(p.id) >= r.origin_recno;
       if (r.op != Op::noop) {
-        const auto d = decide(r, ports.store, later[i]);
+        const auto d = cfg.version_rule(r, ports.store, later[i]);
         if (d.verdict == Verdict::conflict) {
           reply.status = wire::Status::conflict;
           reply.conflicts = 1;

@@ -8,6 +8,8 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
+#include <set>
 #include <memory>
 #include <optional>
 #include <string>
@@ -18,6 +20,7 @@
 #include "replica/journal.hpp"
 #include "replica/last_rcvd.hpp"
 #include "replica/store.hpp"
+#include "replica/version_rule.hpp"
 #include "wire/messages.hpp"
 
 namespace izo::replica {
@@ -49,6 +52,10 @@ struct Config {
   std::vector<HostId> replicators;   // server: the hosts that may replicate
   Policy policy = Policy::server_wins;
   std::shared_ptr<ConflictHandler> handler;  // when set, decides instead of `policy`
+  // The version rule. Only the model checker's tests substitute a broken one,
+  // to prove that the checker notices.
+  std::function<Decision(const kml::Record&, const StoreView&, const std::set<Version>&)>
+      version_rule = decide;
   std::size_t batch_records = 64;
 };
 
