@@ -539,14 +539,35 @@ struct Engine::Impl : fsm::PermitClientActions, fsm::ClientLinkActions, fsm::Per
   }
 
   // Own records about `path` not yet acknowledged by the server are replaced.
-  void supersede_local(const std::string& path) {
+  // A rename that took an object from or to `path` also moved the name at
+  // its other end: that name is returned, with the version the server knew
+  // there, so the caller journals its present state afresh (rebase_local).
+  std::vector<std::pair<std::string, Version>> supersede_local(const std::string& path) {
+    std::vector<std::pair<std::string, Version>> others;
     const auto acked = server_counters().acked;
     for (std::uint64_t n = acked + 1; n <= ports.journal.durable_recno(); n += cfg.batch_records) {
-      for (const auto& r : ports.journal.read(n, cfg.batch_records))
-        if (r.origin == cfg.self && touches(r, path)) state.superseded.insert(r.recno);
+      for (const auto& r : ports.journal.read(n, cfg.batch_records)) {
+        if (r.origin != cfg.self || !touches(r, path) || state.superseded.contains(r.recno)) continue;
+        state.superseded.insert(r.recno);
+        if (r.op != Op::rename) continue;
+        if (touches(r, path) && r.path2 != path && !r.path2.starts_with(path + "/"))
+          others.emplace_back(r.path2, r.target_old);  // the object went there
+        else if (r.path != path && !r.path.starts_with(path + "/"))
+          others.emplace_back(r.path, r.obj_old);      // and left this name
+      }
     }
     // Records sent but not acknowledged go again, as noops where superseded.
     next_to_send = std::min(next_to_send, acked + 1);
+    return others;
+  }
+
+  // The other ends of superseded renames: their records are superseded too,
+  // and their present state is journaled on top of what the server had.
+  void rebase_others(std::vector<std::pair<std::string, Version>> others) {
+    for (auto& [name, base] : others) {
+      (void)supersede_local(name);
+      rebase_local(name, base);
+    }
   }
 
   // A copy of what this replica has at `path`, under a conflict name.
@@ -580,11 +601,14 @@ struct Engine::Impl : fsm::PermitClientActions, fsm::ClientLinkActions, fsm::Per
       std::set<std::string> names{c.info.path};
       for (const auto& r : c.remote)
         for (auto& n : names_of(r)) names.insert(n);
+      std::vector<std::pair<std::string, Version>> others;
       for (const auto& n : names) {
         if (auto copy = keep_local_copy(n)) c.info.kept.push_back(*copy);
-        supersede_local(n);
+        for (auto& o : supersede_local(n))
+          if (!names.contains(o.first)) others.push_back(std::move(o));
       }
       for (const auto& r : c.remote) check(ports.store.force(r));
+      rebase_others(std::move(others));
       make_durable();
       fetch_missing(cfg.server);
       post([this, &c] { check(c.machine.process(ce::Done{})); });
@@ -595,7 +619,7 @@ struct Engine::Impl : fsm::PermitClientActions, fsm::ClientLinkActions, fsm::Per
     const bool remote_gone = last.op == Op::unlink || last.op == Op::rmdir ||
                              (last.op == Op::rename && last.path == c.info.path);
     const Version remote_v = remote_gone ? Version{} : last.obj_new;
-    supersede_local(c.info.path);
+    rebase_others(supersede_local(c.info.path));
     auto finish = [this, &c, remote_v] {
       rebase_local(c.info.path, remote_v);
       make_durable();
@@ -680,7 +704,7 @@ struct Engine::Impl : fsm::PermitClientActions, fsm::ClientLinkActions, fsm::Per
   }
 
   void quarantine_case(Case& c) {
-    supersede_local(c.info.path);
+    rebase_others(supersede_local(c.info.path));
     state.quarantined.push_back(HeldConflict{c.info.id, c.info.path, c.remote});
     persist();
     report(c, "quarantined");

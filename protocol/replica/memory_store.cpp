@@ -254,8 +254,13 @@ std::optional<Error> MemoryStore::force(const kml::Record& r) {
   // replica lost it or holds something else, its content fetched.
   const std::string& path = r.op == Op::rename || r.op == Op::link ? r.path2 : r.path;
   if (!find(path)) {
+    // Made afresh from an update that does not describe the whole object:
+    // the owner is the update's writer, the mode a plain file's (the fetch
+    // brings the content; attributes beyond these are a known gap).
     Inode ino;
     ino.mode = 0100644;
+    ino.uid = r.writer.uid;
+    ino.gid = r.writer.gid;
     if (auto e = add(path, std::move(ino))) return e;
   }
   Inode& ino = *find(path);
