@@ -687,6 +687,7 @@ struct Engine::Impl : fsm::PermitClientActions, fsm::ClientLinkActions, fsm::Per
       create.path = path;
       create.path2 = local->target;
       create.attrs.mode = local->mode;
+      create.writer = {0, local->uid, local->gid};  // the object's owner, as here
       create.obj_new = Version{cfg.self, next_stamp_seq()};
       journal_local(create, false);
       attrs.obj_old = create.obj_new;

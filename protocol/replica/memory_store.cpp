@@ -74,6 +74,8 @@ std::optional<ObjectInfo> MemoryStore::lookup(std::string_view path) const {
   info.type = ino->type;
   info.version = ino->version;
   info.mode = ino->mode;
+  info.uid = ino->uid;
+  info.gid = ino->gid;
   info.size = ino->size;
   info.target = ino->target;
   info.has_children = ino->type == ObjType::dir && has_children(path);

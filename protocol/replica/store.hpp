@@ -22,6 +22,7 @@ struct ObjectInfo {
   ObjType type = ObjType::file;
   Version version;
   std::uint32_t mode = 0;
+  std::uint32_t uid = 0, gid = 0;
   std::uint64_t size = 0;
   std::string target;         // symlink only
   bool has_children = false;  // dir only
