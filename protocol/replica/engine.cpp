@@ -563,8 +563,11 @@ struct Engine::Impl : fsm::PermitClientActions, fsm::ClientLinkActions, fsm::Per
 
   // The other ends of superseded renames: their records are superseded too,
   // and their present state is journaled on top of what the server had.
+  // An object that came from the server is already the server's state there.
   void rebase_others(std::vector<std::pair<std::string, Version>> others) {
     for (auto& [name, base] : others) {
+      const auto local = ports.store.lookup(name);
+      if (local && local->version.host != cfg.self) continue;
       (void)supersede_local(name);
       rebase_local(name, base);
     }
