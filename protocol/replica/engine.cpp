@@ -280,10 +280,9 @@ struct Engine::Impl : fsm::PermitClientActions, fsm::ClientLinkActions, fsm::Per
   void answer_waiters(bool granted) override {
     for (auto id : waiting) out.push_back(effect::UpcallReply{id, granted});
     waiting.clear();
-    if (internal_need) {
-      internal_need = false;
-      if (granted) post([this] { send_batch(); });
-    }
+    internal_need = false;
+    // Whoever asked, journaled records may be waiting for the permit.
+    if (granted) post([this] { send_batch(); });
   }
   bool waiters() const override { return !waiting.empty() || internal_need; }
 
