@@ -662,9 +662,17 @@ struct Engine::Impl : fsm::PermitClientActions, fsm::ClientLinkActions, fsm::Per
     }
   }
 
+  // Whether the server holds version `v`: one of this host's own only if the
+  // record that made it was acknowledged and not replaced by a noop.
+  bool server_has(const Version& v) {
+    if (!v.exists() || v.host != cfg.self) return v.exists();
+    return v.seq <= server_counters().acked && !state.superseded.contains(v.seq);
+  }
+
   // Journals this replica's own state of `path` on top of the server's
   // version, so that reintegration carries it over.
-  void rebase_local(const std::string& path, const Version& remote_v) {
+  void rebase_local(const std::string& path, Version remote_v) {
+    if (!server_has(remote_v)) remote_v = Version{};
     const auto local = ports.store.lookup(path);
     if (!local) {
       if (remote_v.exists()) {
