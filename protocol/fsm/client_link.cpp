@@ -92,22 +92,13 @@ struct Def : Front<Def> {
   // clang-format on
 };
 
-using Machine = boost::msm::back::state_machine<Def>;
-
 }  // namespace
 
-struct ClientLink::Impl {
-  explicit Impl(ClientLinkActions& a) : m(&a) { m.start(); }
-  template <class E>
-  std::optional<Error> run(const E& e) {
-    m.error.reset();
-    m.process_event(e);
-    return m.error;
-  }
-  Machine m;
+struct ClientLink::Impl : detail::MachineBox<Def> {
+  using MachineBox::MachineBox;
 };
 
-ClientLink::ClientLink(ClientLinkActions& a) : impl_(std::make_unique<Impl>(a)) {}
+ClientLink::ClientLink(ClientLinkActions& a) : impl_(std::make_unique<Impl>(&a)) {}
 ClientLink::~ClientLink() = default;
 
 std::optional<Error> ClientLink::process(const client_link_events::Up& e) { return impl_->run(e); }
@@ -120,12 +111,9 @@ std::optional<Error> ClientLink::process(const client_link_events::Acked& e) { r
 std::optional<Error> ClientLink::process(const client_link_events::Journaled& e) { return impl_->run(e); }
 std::optional<Error> ClientLink::process(const client_link_events::Down& e) { return impl_->run(e); }
 
-std::string ClientLink::state() const { return state_name<Machine>(impl_->m.current_state()[0]); }
+std::string ClientLink::state() const { return impl_->state(); }
 bool ClientLink::connected() const {
-  const int id = impl_->m.current_state()[0];
-  using boost::msm::back::get_state_id;
-  return id != get_state_id<Machine::stt, Def::Disconnected>::value &&
-         id != get_state_id<Machine::stt, Def::Connecting>::value;
+  return !impl_->in<Def::Disconnected>() && !impl_->in<Def::Connecting>();
 }
 std::vector<Transition> ClientLink::table() { return table_rows<Def>(machine); }
 

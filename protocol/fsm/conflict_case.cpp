@@ -55,22 +55,13 @@ struct Def : Front<Def> {
   // clang-format on
 };
 
-using Machine = boost::msm::back::state_machine<Def>;
-
 }  // namespace
 
-struct ConflictCase::Impl {
-  explicit Impl(ConflictActions& a) : m(&a) { m.start(); }
-  template <class E>
-  std::optional<Error> run(const E& e) {
-    m.error.reset();
-    m.process_event(e);
-    return m.error;
-  }
-  Machine m;
+struct ConflictCase::Impl : detail::MachineBox<Def> {
+  using MachineBox::MachineBox;
 };
 
-ConflictCase::ConflictCase(ConflictActions& a) : impl_(std::make_unique<Impl>(a)) {}
+ConflictCase::ConflictCase(ConflictActions& a) : impl_(std::make_unique<Impl>(&a)) {}
 ConflictCase::~ConflictCase() = default;
 ConflictCase::ConflictCase(ConflictCase&&) noexcept = default;
 ConflictCase& ConflictCase::operator=(ConflictCase&&) noexcept = default;
@@ -79,11 +70,8 @@ std::optional<Error> ConflictCase::process(const conflict_events::Decide& e) { r
 std::optional<Error> ConflictCase::process(const conflict_events::Choose& e) { return impl_->run(e); }
 std::optional<Error> ConflictCase::process(const conflict_events::Done& e) { return impl_->run(e); }
 
-std::string ConflictCase::state() const { return state_name<Machine>(impl_->m.current_state()[0]); }
-bool ConflictCase::open() const {
-  return impl_->m.current_state()[0] !=
-         boost::msm::back::get_state_id<Machine::stt, Def::Resolved>::value;
-}
+std::string ConflictCase::state() const { return impl_->state(); }
+bool ConflictCase::open() const { return !impl_->in<Def::Resolved>(); }
 std::vector<Transition> ConflictCase::table() { return table_rows<Def>(machine); }
 
 }  // namespace izo::fsm

@@ -103,6 +103,30 @@ struct Do {
   }
 };
 
+// The back-end of a machine with its front-end's actions, as each machine's
+// pimpl: started at construction; run() returns the error of an event the
+// table did not expect (or whose action failed).
+template <class Def>
+struct MachineBox {
+  using Machine = boost::msm::back::state_machine<Def>;
+  template <class Actions>
+  explicit MachineBox(Actions* actions) : m(actions) {
+    m.start();
+  }
+  template <class E>
+  std::optional<Error> run(const E& e) {
+    m.error.reset();
+    m.process_event(e);
+    return m.error;
+  }
+  std::string state() const { return state_name<Machine>(m.current_state()[0]); }
+  template <class S>
+  bool in() const {
+    return m.current_state()[0] == boost::msm::back::get_state_id<typename Machine::stt, S>::value;
+  }
+  Machine m;
+};
+
 // A row with reporting built in: Tr<From, Event, To, Action, Guard>.
 template <class From, class Event, class To, class Act = none, class Guard = none>
 using Tr = Row<From, Event, To, Do<Act>, Guard>;

@@ -121,22 +121,13 @@ struct Def : Front<Def> {
   // clang-format on
 };
 
-using Machine = boost::msm::back::state_machine<Def>;
-
 }  // namespace
 
-struct PermitClient::Impl {
-  explicit Impl(PermitClientActions& a) : m(&a) { m.start(); }
-  template <class E>
-  std::optional<Error> run(const E& e) {
-    m.error.reset();
-    m.process_event(e);
-    return m.error;
-  }
-  Machine m;
+struct PermitClient::Impl : detail::MachineBox<Def> {
+  using MachineBox::MachineBox;
 };
 
-PermitClient::PermitClient(PermitClientActions& a) : impl_(std::make_unique<Impl>(a)) {}
+PermitClient::PermitClient(PermitClientActions& a) : impl_(std::make_unique<Impl>(&a)) {}
 PermitClient::~PermitClient() = default;
 
 std::optional<Error> PermitClient::process(const permit_client_events::Need& e) { return impl_->run(e); }
@@ -148,12 +139,8 @@ std::optional<Error> PermitClient::process(const permit_client_events::Flushed& 
 std::optional<Error> PermitClient::process(const permit_client_events::LinkDown& e) { return impl_->run(e); }
 std::optional<Error> PermitClient::process(const permit_client_events::LinkUp& e) { return impl_->run(e); }
 
-std::string PermitClient::state() const { return state_name<Machine>(impl_->m.current_state()[0]); }
-bool PermitClient::may_write() const {
-  const int id = impl_->m.current_state()[0];
-  return id == boost::msm::back::get_state_id<Machine::stt, Def::Held>::value ||
-         id == boost::msm::back::get_state_id<Machine::stt, Def::Optimistic>::value;
-}
+std::string PermitClient::state() const { return impl_->state(); }
+bool PermitClient::may_write() const { return impl_->in<Def::Held>() || impl_->in<Def::Optimistic>(); }
 std::uint64_t PermitClient::epoch() const { return impl_->m.epoch; }
 std::vector<Transition> PermitClient::table() { return table_rows<Def>(machine); }
 

@@ -147,32 +147,22 @@ struct Def : Front<Def> {
   // clang-format on
 };
 
-using Machine = boost::msm::back::state_machine<Def>;
-
 }  // namespace
 
-struct PermitServer::Impl {
-  explicit Impl(PermitServerActions& a) : m(&a) { m.start(); }
-  template <class E>
-  std::optional<Error> run(const E& e) {
-    m.error.reset();
-    m.process_event(e);
-    return m.error;
-  }
-  Machine m;
+struct PermitServer::Impl : detail::MachineBox<Def> {
+  using MachineBox::MachineBox;
 };
 
-PermitServer::PermitServer(PermitServerActions& a) : impl_(std::make_unique<Impl>(a)) {}
+PermitServer::PermitServer(PermitServerActions& a) : impl_(std::make_unique<Impl>(&a)) {}
 PermitServer::~PermitServer() = default;
 
 std::optional<Error> PermitServer::process(const permit_server_events::Request& e) { return impl_->run(e); }
 std::optional<Error> PermitServer::process(const permit_server_events::Release& e) { return impl_->run(e); }
 std::optional<Error> PermitServer::process(const permit_server_events::PeerLost& e) { return impl_->run(e); }
 
-std::string PermitServer::state() const { return state_name<Machine>(impl_->m.current_state()[0]); }
+std::string PermitServer::state() const { return impl_->state(); }
 std::optional<HostId> PermitServer::holder() const {
-  if (impl_->m.current_state()[0] == boost::msm::back::get_state_id<Machine::stt, Def::Free>::value)
-    return std::nullopt;
+  if (impl_->in<Def::Free>()) return std::nullopt;
   return impl_->m.holder;
 }
 std::uint64_t PermitServer::epoch() const { return impl_->m.epoch; }

@@ -70,22 +70,13 @@ struct Def : Front<Def> {
   // clang-format on
 };
 
-using Machine = boost::msm::back::state_machine<Def>;
-
 }  // namespace
 
-struct ServerLink::Impl {
-  explicit Impl(ServerLinkActions& a) : m(&a) { m.start(); }
-  template <class E>
-  std::optional<Error> run(const E& e) {
-    m.error.reset();
-    m.process_event(e);
-    return m.error;
-  }
-  Machine m;
+struct ServerLink::Impl : detail::MachineBox<Def> {
+  using MachineBox::MachineBox;
 };
 
-ServerLink::ServerLink(ServerLinkActions& a) : impl_(std::make_unique<Impl>(a)) {}
+ServerLink::ServerLink(ServerLinkActions& a) : impl_(std::make_unique<Impl>(&a)) {}
 ServerLink::~ServerLink() = default;
 
 std::optional<Error> ServerLink::process(const server_link_events::Hello& e) { return impl_->run(e); }
@@ -93,11 +84,8 @@ std::optional<Error> ServerLink::process(const server_link_events::Acked& e) { r
 std::optional<Error> ServerLink::process(const server_link_events::NewRecords& e) { return impl_->run(e); }
 std::optional<Error> ServerLink::process(const server_link_events::Down& e) { return impl_->run(e); }
 
-std::string ServerLink::state() const { return state_name<Machine>(impl_->m.current_state()[0]); }
-bool ServerLink::connected() const {
-  return impl_->m.current_state()[0] !=
-         boost::msm::back::get_state_id<Machine::stt, Def::Disconnected>::value;
-}
+std::string ServerLink::state() const { return impl_->state(); }
+bool ServerLink::connected() const { return !impl_->in<Def::Disconnected>(); }
 std::vector<Transition> ServerLink::table() { return table_rows<Def>(machine); }
 
 }  // namespace izo::fsm
