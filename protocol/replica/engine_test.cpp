@@ -147,25 +147,33 @@ TEST(ReplicaEngine, DisconnectedClientJournalsAndReintegratesOnReconnection) {
   EXPECT_EQ(errors_of(w), "");
 }
 
+// A writes report.txt while disconnected, B while connected; then A comes
+// back and the world settles. Returns A's last conflict report.
+ConflictInfo edit_report_on_both_sides(MiniWorld& w) {
+  Host& a = w.client(0);
+  Host& b = w.client(1);
+  EXPECT_TRUE(w.write(a, "report.txt", "base"));
+  w.run();
+  w.disconnect(0);
+  EXPECT_TRUE(w.write(a, "report.txt", "A's offline edit"));
+  EXPECT_TRUE(w.write(b, "report.txt", "B's connected edit"));
+  w.run();
+  EXPECT_TRUE(a.conflict_reports.empty());
+  w.connect(0);
+  w.run();
+  EXPECT_FALSE(a.conflict_reports.empty()) << errors_of(w);
+  return a.conflict_reports.empty() ? ConflictInfo{} : a.conflict_reports.back();
+}
+
 TEST(ReplicaEngine, UpdateOnBothSidesIsAConflictAtTheReconnectingClientAndNothingIsLost) {
   MiniWorld w(2, Policy::server_wins);
   connect_all(w);
   Host& a = w.client(0);
   Host& b = w.client(1);
-  ASSERT_TRUE(w.write(a, "report.txt", "base"));
-  w.run();
-  w.disconnect(0);
-  ASSERT_TRUE(w.write(a, "report.txt", "A's offline edit"));
-  ASSERT_TRUE(w.write(b, "report.txt", "B's connected edit"));
-  w.run();
-  EXPECT_TRUE(a.conflict_reports.empty());
-  w.connect(0);
-  w.run();
-  ASSERT_FALSE(a.conflict_reports.empty()) << errors_of(w);
+  const auto resolved = edit_report_on_both_sides(w);
   EXPECT_EQ(a.conflict_reports.front().path, "report.txt");
   EXPECT_TRUE(b.conflict_reports.empty());       // only the reconnecting client
   EXPECT_TRUE(w.server().conflict_reports.empty());
-  const auto& resolved = a.conflict_reports.back();
   EXPECT_EQ(resolved.state, "resolved");
   ASSERT_EQ(resolved.kept.size(), 1u);
   for (Host* h : {&w.server(), &a, &b}) {
@@ -203,16 +211,7 @@ TEST(ReplicaEngine, ClientWinsKeepsTheServersVersionUnderAConflictName) {
   connect_all(w);
   Host& a = w.client(0);
   Host& b = w.client(1);
-  ASSERT_TRUE(w.write(a, "report.txt", "base"));
-  w.run();
-  w.disconnect(0);
-  ASSERT_TRUE(w.write(a, "report.txt", "A's offline edit"));
-  ASSERT_TRUE(w.write(b, "report.txt", "B's connected edit"));
-  w.run();
-  w.connect(0);
-  w.run();
-  ASSERT_FALSE(a.conflict_reports.empty());
-  const auto& resolved = a.conflict_reports.back();
+  const auto resolved = edit_report_on_both_sides(w);
   EXPECT_EQ(resolved.state, "resolved");
   ASSERT_EQ(resolved.kept.size(), 1u);
   for (Host* h : {&w.server(), &a, &b}) {
