@@ -537,39 +537,65 @@ struct Engine::Impl : fsm::PermitClientActions, fsm::ClientLinkActions, fsm::Per
     if (cancelled) log("cancelled " + std::to_string(cancelled) + " records of objects created and deleted while away");
   }
 
-  // Own records about `path` not yet acknowledged by the server are replaced.
-  // A rename that took an object from or to `path` also moved the name at
-  // its other end: that name is returned, with the version the server knew
-  // there, so the caller journals its present state afresh (rebase_local).
-  std::vector<std::pair<std::string, Version>> supersede_local(const std::string& path) {
-    std::vector<std::pair<std::string, Version>> others;
+  // What the server holds at a name, as this host last knew it: the version
+  // its first unacknowledged own record there started from.
+  struct ServerBase {
+    Version version;
+    bool dir = false;
+  };
+
+  // Replaces this host's unacknowledged records that touch `seeds`, and every
+  // name those records reach through renames and links, transitively (they
+  // are sent as noops). Returns each name reached with the server's base.
+  std::map<std::string, ServerBase> supersede_closure(const std::set<std::string>& seeds) {
+    std::vector<kml::Record> pending;
     const auto acked = server_counters().acked;
-    for (std::uint64_t n = acked + 1; n <= ports.journal.durable_recno(); n += cfg.batch_records) {
-      for (const auto& r : ports.journal.read(n, cfg.batch_records)) {
-        if (r.origin != cfg.self || !touches(r, path) || state.superseded.contains(r.recno)) continue;
-        state.superseded.insert(r.recno);
-        if (r.op != Op::rename) continue;
-        if (touches(r, path) && r.path2 != path && !r.path2.starts_with(path + "/"))
-          others.emplace_back(r.path2, r.target_old);  // the object went there
-        else if (r.path != path && !r.path.starts_with(path + "/"))
-          others.emplace_back(r.path, r.obj_old);      // and left this name
+    for (std::uint64_t n = acked + 1; n <= ports.journal.durable_recno(); n += cfg.batch_records)
+      for (auto& r : ports.journal.read(n, cfg.batch_records))
+        if (r.origin == cfg.self && !state.superseded.contains(r.recno)) pending.push_back(std::move(r));
+    std::set<std::string> names(seeds);
+    std::set<std::uint64_t> taken;
+    for (bool grew = true; grew;) {
+      grew = false;
+      for (const auto& r : pending) {
+        if (taken.contains(r.recno)) continue;
+        const bool hit = std::any_of(names.begin(), names.end(), [&](const std::string& n) { return touches(r, n); });
+        if (!hit) continue;
+        taken.insert(r.recno);
+        for (auto& n : names_of(r)) grew |= names.insert(n).second;
       }
     }
+    std::map<std::string, ServerBase> bases;
+    for (const auto& r : pending) {
+      if (!taken.contains(r.recno)) continue;
+      state.superseded.insert(r.recno);
+      const bool creates = r.op == Op::create || r.op == Op::mkdir || r.op == Op::symlink || r.op == Op::mknod;
+      bases.try_emplace(r.path, ServerBase{creates ? Version{} : r.obj_old, r.op == Op::rmdir});
+      if (r.op == Op::rename) bases.try_emplace(r.path2, ServerBase{r.target_old, false});
+      if (r.op == Op::link) bases.try_emplace(r.path2, ServerBase{});
+    }
+    for (const auto& n : names) bases.try_emplace(n, ServerBase{});
     // Records sent but not acknowledged go again, as noops where superseded.
     next_to_send = std::min(next_to_send, acked + 1);
-    return others;
+    return bases;
   }
 
-  // The other ends of superseded renames: their records are superseded too,
-  // and their present state is journaled on top of what the server had.
-  // An object that came from the server is already the server's state there.
-  void rebase_others(std::vector<std::pair<std::string, Version>> others) {
-    for (auto& [name, base] : others) {
+  // Journals this host's present state of every name in `bases` but those in
+  // `skip`, on top of what the server holds there: parents before children
+  // for what exists here, children before parents for what is gone.
+  void rebase_names(const std::map<std::string, ServerBase>& bases, const std::set<std::string>& skip) {
+    std::vector<std::string> present, gone;
+    for (const auto& [name, base] : bases) {
+      if (skip.contains(name)) continue;
       const auto local = ports.store.lookup(name);
-      if (local && local->version.host != cfg.self) continue;
-      (void)supersede_local(name);
-      rebase_local(name, base);
+      if (local && local->version.host != cfg.self) continue;  // the server's state already
+      (local ? present : gone).push_back(name);
     }
+    auto depth = [](const std::string& p) { return std::count(p.begin(), p.end(), '/'); };
+    std::stable_sort(present.begin(), present.end(), [&](auto& x, auto& y) { return depth(x) < depth(y); });
+    std::stable_sort(gone.begin(), gone.end(), [&](auto& x, auto& y) { return depth(x) > depth(y); });
+    for (const auto& n : present) rebase_local(n, bases.at(n).version);
+    for (const auto& n : gone) rebase_local(n, bases.at(n).version, bases.at(n).dir);
   }
 
   // A copy of what this replica has at `path`, under a conflict name.
@@ -603,14 +629,11 @@ struct Engine::Impl : fsm::PermitClientActions, fsm::ClientLinkActions, fsm::Per
       std::set<std::string> names{c.info.path};
       for (const auto& r : c.remote)
         for (auto& n : names_of(r)) names.insert(n);
-      std::vector<std::pair<std::string, Version>> others;
-      for (const auto& n : names) {
+      for (const auto& n : names)
         if (auto copy = keep_local_copy(n)) c.info.kept.push_back(*copy);
-        for (auto& o : supersede_local(n))
-          if (!names.contains(o.first)) others.push_back(std::move(o));
-      }
+      const auto bases = supersede_closure(names);
       for (const auto& r : c.remote) check(ports.store.force(r));
-      rebase_others(std::move(others));
+      rebase_names(bases, names);
       make_durable();
       fetch_missing(cfg.server);
       post([this, &c] { check(c.machine.process(ce::Done{})); });
@@ -621,7 +644,7 @@ struct Engine::Impl : fsm::PermitClientActions, fsm::ClientLinkActions, fsm::Per
     const bool remote_gone = last.op == Op::unlink || last.op == Op::rmdir ||
                              (last.op == Op::rename && last.path == c.info.path);
     const Version remote_v = remote_gone ? Version{} : last.obj_new;
-    rebase_others(supersede_local(c.info.path));
+    rebase_names(supersede_closure({c.info.path}), {c.info.path});
     auto finish = [this, &c, remote_v] {
       rebase_local(c.info.path, remote_v);
       make_durable();
@@ -671,13 +694,13 @@ struct Engine::Impl : fsm::PermitClientActions, fsm::ClientLinkActions, fsm::Per
 
   // Journals this replica's own state of `path` on top of the server's
   // version, so that reintegration carries it over.
-  void rebase_local(const std::string& path, Version remote_v) {
+  void rebase_local(const std::string& path, Version remote_v, bool remote_dir = false) {
     if (!server_has(remote_v)) remote_v = Version{};
     const auto local = ports.store.lookup(path);
     if (!local) {
       if (remote_v.exists()) {
         kml::Record rm;
-        rm.op = Op::unlink;
+        rm.op = remote_dir ? Op::rmdir : Op::unlink;
         rm.path = path;
         rm.obj_old = remote_v;
         journal_local(rm, false);
@@ -715,7 +738,7 @@ struct Engine::Impl : fsm::PermitClientActions, fsm::ClientLinkActions, fsm::Per
   }
 
   void quarantine_case(Case& c) {
-    rebase_others(supersede_local(c.info.path));
+    rebase_names(supersede_closure({c.info.path}), {c.info.path});
     state.quarantined.push_back(HeldConflict{c.info.id, c.info.path, c.remote});
     persist();
     report(c, "quarantined");
