@@ -2,6 +2,8 @@
 
 #include <algorithm>
 
+#include "replica/testing/presto_sim.hpp"
+
 namespace izo::model {
 
 using replica::HostId;
@@ -230,19 +232,13 @@ bool SimWorld::deliver_any() {
 }
 
 void SimWorld::local_update(Node& n, kml::Record r, const std::string* content) {
-  r.writer = {1, 1000, 1000};
-  r.obj_new = Version{n.id, n.journal.last_recno() + 1};
-  if (r.op == kml::Op::unlink || r.op == kml::Op::rmdir) r.obj_new = Version{};
   if (r.obj_old.exists()) replaced_.insert(r.obj_old);
-  if (auto e = n.store.apply(r, replica::Origin::local)) {
-    note(n.name + " op refused by its store: " + e->message);
+  auto done = replica::testing::presto_update(n.store, n.journal, n.id, std::move(r), content);
+  if (!done) {
+    note(n.name + " op refused by its store: " + done.error().message);
     return;
   }
-  if (content) (void)n.store.write_content(r.path, *content);
-  n.journal.append(r);
-  n.journal.sync();
-  n.store.sync();
-  if (r.op == kml::Op::close) writes_.push_back({*content, r.obj_new, n.name});
+  if (done->op == kml::Op::close) writes_.push_back({*content, done->obj_new, n.name});
   n.engine->journaled();
   collect(n);
 }

@@ -147,6 +147,12 @@ TEST(ReplicaEngine, DisconnectedClientJournalsAndReintegratesOnReconnection) {
   EXPECT_EQ(errors_of(w), "");
 }
 
+// Every host holds `content` at `path`.
+void expect_everywhere(MiniWorld& w, const std::string& path, const std::string& content) {
+  for (Host* h : {&w.server(), &w.client(0), &w.client(1)})
+    EXPECT_EQ(h->store.content(path), content) << h->name << ": " << path;
+}
+
 // A writes report.txt while disconnected, B while connected; then A comes
 // back and the world settles. Returns A's last conflict report.
 ConflictInfo edit_report_on_both_sides(MiniWorld& w) {
@@ -176,10 +182,8 @@ TEST(ReplicaEngine, UpdateOnBothSidesIsAConflictAtTheReconnectingClientAndNothin
   EXPECT_TRUE(w.server().conflict_reports.empty());
   EXPECT_EQ(resolved.state, "resolved");
   ASSERT_EQ(resolved.kept.size(), 1u);
-  for (Host* h : {&w.server(), &a, &b}) {
-    EXPECT_EQ(h->store.content("report.txt"), "B's connected edit") << h->name;
-    EXPECT_EQ(h->store.content(resolved.kept[0]), "A's offline edit") << h->name;
-  }
+  expect_everywhere(w, "report.txt", "B's connected edit");
+  expect_everywhere(w, resolved.kept[0], "A's offline edit");
   expect_converged(w);
   EXPECT_EQ(errors_of(w), "");
 }
@@ -198,10 +202,8 @@ TEST(ReplicaEngine, DirectoryCreatedOnBothSidesMergesItsEntries) {
   w.connect(0);
   w.run();
   EXPECT_TRUE(a.conflict_reports.empty());
-  for (Host* h : {&w.server(), &a, &b}) {
-    EXPECT_EQ(h->store.content("photos/a.jpg"), "A's photo") << h->name;
-    EXPECT_EQ(h->store.content("photos/b.jpg"), "B's photo") << h->name;
-  }
+  expect_everywhere(w, "photos/a.jpg", "A's photo");
+  expect_everywhere(w, "photos/b.jpg", "B's photo");
   expect_converged(w);
   EXPECT_EQ(errors_of(w), "");
 }
@@ -209,15 +211,11 @@ TEST(ReplicaEngine, DirectoryCreatedOnBothSidesMergesItsEntries) {
 TEST(ReplicaEngine, ClientWinsKeepsTheServersVersionUnderAConflictName) {
   MiniWorld w(2, Policy::client_wins);
   connect_all(w);
-  Host& a = w.client(0);
-  Host& b = w.client(1);
   const auto resolved = edit_report_on_both_sides(w);
   EXPECT_EQ(resolved.state, "resolved");
   ASSERT_EQ(resolved.kept.size(), 1u);
-  for (Host* h : {&w.server(), &a, &b}) {
-    EXPECT_EQ(h->store.content("report.txt"), "A's offline edit") << h->name;
-    EXPECT_EQ(h->store.content(resolved.kept[0]), "B's connected edit") << h->name;
-  }
+  expect_everywhere(w, "report.txt", "A's offline edit");
+  expect_everywhere(w, resolved.kept[0], "B's connected edit");
   expect_converged(w);
   EXPECT_EQ(errors_of(w), "");
 }

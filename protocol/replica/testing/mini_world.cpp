@@ -2,6 +2,8 @@
 
 #include <stdexcept>
 
+#include "replica/testing/presto_sim.hpp"
+
 namespace izo::replica::testing {
 
 void CrashingLastRcvd::persist(const LastRcvdState& s) {
@@ -169,16 +171,8 @@ bool MiniWorld::ask_permit(Host& h) {
 
 bool MiniWorld::local_update(Host& h, kml::Record r, const std::string* content) {
   if (!ask_permit(h)) return false;
-  r.writer = {1, 1000, 1000};
-  r.obj_new = Version{h.id, h.journal.last_recno() + 1};
-  if (r.op == kml::Op::unlink || r.op == kml::Op::rmdir) r.obj_new = Version{};
-  if (auto e = h.store.apply(r, Origin::local)) throw std::runtime_error(e->message);
-  if (content) {
-    if (auto e = h.store.write_content(r.path, *content)) throw std::runtime_error(e->message);
-  }
-  h.journal.append(r);
-  h.journal.sync();
-  h.store.sync();
+  auto done = presto_update(h.store, h.journal, h.id, std::move(r), content);
+  if (!done) throw std::runtime_error(done.error().message);
   h.engine->journaled();
   collect(h);
   return true;
