@@ -430,6 +430,20 @@ struct Engine::Impl : fsm::PermitClientActions, fsm::ClientLinkActions, fsm::Per
       return;
     }
     next_to_send = m.applied_through + 1;
+    if (m.status == wire::Status::conflict && !m.server_state.empty()) {
+      for (const auto& r : m.server_state) {
+        if (auto bad = kml::check(r)) return drop(cfg.server, "server state refused: " + bad->message);
+      }
+      // The server found what this host's record changed changed there too,
+      // after forwarding: a conflict like any other, resolved against the
+      // server's present state of the names.
+      const auto colon = m.reason.find(": ");
+      const std::string path = colon == std::string::npos ? m.server_state.front().path : m.reason.substr(0, colon);
+      open_case(m.server_state, Decision{Verdict::conflict, path,
+                                         "the server refused record " + std::to_string(next_to_send) +
+                                             ": " + (colon == std::string::npos ? m.reason : m.reason.substr(colon + 2))});
+      return;
+    }
     log("server did not take record " + std::to_string(next_to_send) + ": " + m.reason +
         " (resent after the next forwarded updates)");
   }
@@ -446,15 +460,17 @@ struct Engine::Impl : fsm::PermitClientActions, fsm::ClientLinkActions, fsm::Per
     out.push_back(effect::ConflictReport{std::move(info)});
   }
 
-  void open_case(const kml::Record& r, const Decision& d) {
+  void open_case(const kml::Record& r, const Decision& d) { open_case(std::vector<kml::Record>{r}, d); }
+
+  void open_case(std::vector<kml::Record> remote, const Decision& d) {
     ConflictInfo info;
     info.id = state.next_conflict_id++;
     info.path = d.path;
     info.reason = d.reason;
     if (auto local = ports.store.lookup(d.path)) info.local = local->version;
-    info.remote = r.obj_new;
+    info.remote = remote.back().obj_new;
     log("conflict " + std::to_string(info.id) + " on " + info.path + ": " + info.reason);
-    auto c = std::make_unique<Case>(*this, info, std::vector<kml::Record>{r});
+    auto c = std::make_unique<Case>(*this, info, std::move(remote));
     auto& ref = *c;
     cases.emplace(info.id, std::move(c));
     check(link->process(cle::Conflict{}));
@@ -799,6 +815,40 @@ struct Engine::Impl : fsm::PermitClientActions, fsm::ClientLinkActions, fsm::Per
     send(holder, wire::BreakPermit{cfg.fileset, epoch});
   }
 
+  // What this replica holds at `path`, as records that make it so when
+  // forced on another store (see wire::ReintegrateReply::server_state).
+  void describe_object(const std::string& path, std::vector<kml::Record>& into) const {
+    kml::Record r;
+    r.path = path;
+    const auto obj = ports.store.lookup(path);
+    if (!obj) {
+      r.op = Op::unlink;
+      into.push_back(std::move(r));
+      return;
+    }
+    r.op = obj->type == ObjType::dir       ? Op::mkdir
+           : obj->type == ObjType::symlink ? Op::symlink
+           : obj->type == ObjType::node    ? Op::mknod
+                                           : Op::create;
+    if (r.op == Op::symlink) r.path2 = obj->target;
+    r.attrs.valid = IZO_ATTR_MODE;
+    r.attrs.mode = obj->mode;
+    r.writer = {0, obj->uid, obj->gid};
+    r.obj_new = obj->version;
+    r.origin = cfg.self;
+    into.push_back(r);
+    if (obj->type != ObjType::file) return;
+    kml::Record size;
+    size.op = Op::close;
+    size.path = path;
+    size.obj_old = obj->version;
+    size.obj_new = obj->version;
+    size.attrs.valid = IZO_ATTR_SIZE;
+    size.attrs.size = obj->size;
+    size.origin = cfg.self;
+    into.push_back(std::move(size));
+  }
+
   void welcome(Peer& p) {
     send(p.id, wire::HelloReply{wire::Status::ok, "", cfg.self_name, cfg.self,
                                 state.peers[p.id].next_to_expect, ports.journal.durable_recno()});
@@ -868,7 +918,7 @@ struct Engine::Impl : fsm::PermitClientActions, fsm::ClientLinkActions, fsm::Per
     auto& pc = state.peers[p.id];
     if (arbiter->holder() != p.id) {
       send(p.id, wire::ReintegrateReply{wire::Status::refused, pc.next_to_expect - 1, 0,
-                                        "reintegration needs the permit"});
+                                        "reintegration needs the permit", {}});
       return;
     }
     std::vector<std::set<Version>> later(m.records.size());
@@ -876,7 +926,7 @@ struct Engine::Impl : fsm::PermitClientActions, fsm::ClientLinkActions, fsm::Per
       later[i - 1] = later[i];
       new_stamps(m.records[i], later[i - 1]);
     }
-    wire::ReintegrateReply reply{wire::Status::ok, 0, 0, ""};
+    wire::ReintegrateReply reply{wire::Status::ok, 0, 0, "", {}};
     bool journaled_any = false;
     for (const auto& r : m.records) {
       if (auto bad = kml::check(r))
@@ -902,6 +952,9 @@ struct Engine::Impl : fsm::PermitClientActions, fsm::ClientLinkActions, fsm::Per
           reply.status = wire::Status::conflict;
           reply.conflicts = 1;
           reply.reason = d.path + ": " + d.reason;
+          std::set<std::string> names{d.path};
+          for (auto& n : names_of(r)) names.insert(n);
+          for (const auto& n : names) describe_object(n, reply.server_state);
           break;
         }
         if (!journaled) {

@@ -5,6 +5,9 @@
 namespace izo::replica {
 namespace {
 
+// A data version no object has: the content is to be fetched.
+constexpr Version kUnknownData{0, ~std::uint64_t{0}};
+
 using kml::Op;
 
 std::string parent_of(std::string_view path) {
@@ -149,6 +152,7 @@ std::optional<Error> MemoryStore::set_attrs(const kml::Record& r, Inode& ino, Or
   // known content known; a remote close makes the content something to fetch.
   const bool keep = origin == Origin::local || (r.op != Op::close && content_known);
   if (ino.type == ObjType::file && keep) ino.data_version = ino.version;
+  if (ino.type == ObjType::file && !keep && r.op == Op::close) ino.data_version = kUnknownData;
   return std::nullopt;
 }
 
@@ -267,7 +271,7 @@ std::optional<Error> MemoryStore::force(const kml::Record& r) {
   }
   Inode& ino = *find(path);
   const bool based = ino.version == r.obj_old;
-  if (!based) ino.data_version = Version{0, ~std::uint64_t{0}};  // not derivable: fetch
+  if (!based) ino.data_version = kUnknownData;  // not derivable: fetch
   if (r.op == Op::setattr || r.op == Op::close) return set_attrs(r, ino, Origin::remote);
   if (r.op == Op::setxattr) ino.xattrs[r.path2] = r.data;
   if (r.op == Op::delxattr) ino.xattrs.erase(r.path2);

@@ -80,8 +80,10 @@ Decision decide_rename(const kml::Record& r, const StoreView& s, const std::set<
       return conflict(r.path2, "rename target " + std::string(r.target_old.exists() ? "changed" : "created") +
                                    " here (here " + show(to) + ")");
   } else if (r.target_old.exists()) {
-    // The writer replaced an object this replica no longer has: fine, the
-    // rename still lands on a free name.
+    // The writer replaced an object this replica deleted: the name changed
+    // on both sides (a new object there, none here).
+    return conflict(r.path2, "rename replaced there what was deleted here (writer saw " +
+                                 to_string(r.target_old) + ")");
   }
   return {Verdict::apply, r.path, ""};
 }
