@@ -125,6 +125,7 @@ class SimWorld {
   std::uint64_t next_content_ = 1;
   std::vector<WriteRecord> writes_;
   std::set<Version> replaced_;  // versions some later update knowingly replaced
+  std::set<std::string> replaced_content_;  // contents seen when replaced
   std::optional<Violation> violation_;
 };
 

@@ -723,6 +723,18 @@ struct Engine::Impl : fsm::PermitClientActions, fsm::ClientLinkActions, fsm::Per
       }
       return;
     }
+    if (local->type == ObjType::file && local->data_missing) {
+      // Moved here while its content was never fetched, and the version it
+      // came from is replaced at the server: there is nothing of this host's
+      // to carry over, so the name takes the server's state.
+      kml::Record rm;
+      rm.op = Op::unlink;
+      rm.path = path;
+      check(ports.store.force(rm));
+      log(path + ": its content never reached this host and its origin was replaced at the server; "
+                 "the name takes the server's state");
+      return;
+    }
     kml::Record attrs;
     attrs.op = Op::setattr;
     attrs.path = path;

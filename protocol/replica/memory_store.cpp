@@ -323,6 +323,16 @@ std::optional<Error> MemoryStore::write_content(std::string_view path, std::stri
   return std::nullopt;
 }
 
+std::optional<std::string> MemoryStore::inconsistency() const {
+  for (const auto& [path, ino] : live_.names) {
+    const Inode& i = live_.inodes.at(ino);
+    if (i.type == ObjType::file && i.data_version == i.version && i.data.size() != i.size)
+      return path + " (version " + to_string(i.version) + ") has size " + std::to_string(i.size) +
+             " but " + std::to_string(i.data.size()) + " bytes of known content";
+  }
+  return std::nullopt;
+}
+
 std::optional<std::string> MemoryStore::content(std::string_view path) const {
   const Inode* ino = find(path);
   if (!ino || ino->type != ObjType::file || ino->data_version != ino->version) return std::nullopt;

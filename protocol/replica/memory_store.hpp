@@ -43,6 +43,9 @@ class MemoryStore final : public Store {
   // replicas.
   std::string dump() const;
   std::size_t object_count() const { return live_.names.size(); }
+  // A file whose known content disagrees with its size, if any (the store
+  // contradicting itself; the simulator checks this after every step).
+  std::optional<std::string> inconsistency() const;
 
  private:
   struct Inode {
