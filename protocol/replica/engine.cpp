@@ -624,6 +624,7 @@ struct Engine::Impl : fsm::PermitClientActions, fsm::ClientLinkActions, fsm::Per
     create.op = local->type == ObjType::file ? Op::create : Op::symlink;
     create.path = copy;
     create.attrs.mode = local->mode;
+    create.writer = {0, local->uid, local->gid};  // the copy keeps its owner
     if (local->type == ObjType::symlink) create.path2 = local->target;
     journal_local(create);
     if (local->type == ObjType::file) {
@@ -739,8 +740,11 @@ struct Engine::Impl : fsm::PermitClientActions, fsm::ClientLinkActions, fsm::Per
     attrs.op = Op::setattr;
     attrs.path = path;
     attrs.obj_old = remote_v;
-    attrs.attrs.valid = IZO_ATTR_MODE;
+    attrs.attrs.valid = IZO_ATTR_MODE | IZO_ATTR_UID | IZO_ATTR_GID;
     attrs.attrs.mode = local->mode;
+    attrs.attrs.uid = local->uid;
+    attrs.attrs.gid = local->gid;
+    attrs.writer = {0, local->uid, local->gid};
     if (!remote_v.exists()) {
       kml::Record create;
       create.op = local->type == ObjType::dir ? Op::mkdir
