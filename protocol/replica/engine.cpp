@@ -194,9 +194,37 @@ struct Engine::Impl : fsm::PermitClientActions, fsm::ClientLinkActions, fsm::Per
       later[i - 1] = later[i];
       new_stamps(tail[i], later[i - 1]);
     }
+    // Each name's state once the whole tail is applied. A record whose names
+    // all hold that state already is in the store, or was undone by later
+    // records that are too (a create of a name later removed, say).
+    std::map<std::string, Version> final_state;  // none: absent
+    for (const auto& r : tail) {
+      switch (r.op) {
+        case Op::noop: break;
+        case Op::unlink:
+        case Op::rmdir: final_state[r.path] = Version{}; break;
+        case Op::rename:
+          final_state[r.path] = Version{};
+          final_state[r.path2] = r.obj_new;
+          break;
+        case Op::link:
+          final_state[r.path] = r.obj_new;
+          final_state[r.path2] = r.obj_new;
+          break;
+        default: final_state[r.path] = r.obj_new;
+      }
+    }
+    auto settled = [&](const kml::Record& r) {
+      for (const auto& n : names_of(r)) {
+        const auto here = ports.store.lookup(n);
+        if ((here ? here->version : Version{}) != final_state[n]) return false;
+      }
+      return true;
+    };
     std::size_t applied = 0;
     for (std::size_t i = 0; i < tail.size(); ++i) {
       const auto& r = tail[i];
+      if (r.op == Op::noop || settled(r)) continue;
       const auto d = cfg.version_rule(r, ports.store, later[i]);
       if (d.verdict == Verdict::apply) {
         check(ports.store.apply(r, r.origin == cfg.self ? Origin::local : Origin::remote));
