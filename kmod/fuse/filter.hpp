@@ -1,0 +1,44 @@
+// Presto over FUSE 3: the operations of the mount. Every access passes to the
+// wrapped tree; every update is made there and then journaled, under one
+// update lock, with the versions of the objects before and after.
+#pragma once
+
+#define FUSE_USE_VERSION 35
+#include <fuse.h>
+
+#include <memory>
+#include <mutex>
+#include <string>
+
+#include "journal.hpp"
+#include "lower.hpp"
+
+namespace izo::presto {
+
+struct FilterOptions {
+  std::string fileset;
+  std::uint64_t host = 1;
+  bool verbose = false;
+};
+
+class Filter {
+ public:
+  Filter(Lower lower, std::unique_ptr<Journal> journal, FilterOptions options)
+      : lower_(std::move(lower)), journal_(std::move(journal)), options_(std::move(options)) {}
+
+  // The operation table; each entry finds this Filter in fuse_get_context().
+  static const fuse_operations& operations();
+
+  const Lower& lower() const { return lower_; }
+  Journal& journal() { return *journal_; }
+  std::mutex& update_lock() { return update_; }
+  const FilterOptions& options() const { return options_; }
+
+ private:
+  Lower lower_;
+  std::unique_ptr<Journal> journal_;
+  FilterOptions options_;
+  std::mutex update_;  // one update (lower change + record) at a time
+};
+
+}  // namespace izo::presto

@@ -1,0 +1,56 @@
+#include "journal.hpp"
+
+#include <chrono>
+
+namespace izo::presto {
+
+Result<std::unique_ptr<Journal>> Journal::open(const std::filesystem::path& kml, std::uint64_t host,
+                                               kml::SyncPolicy sync, posix::KmlOpenReport* report) {
+  auto file = posix::KmlFile::open(kml, posix::KmlFileOptions{sync, 0}, report);
+  if (!file) return file.error();
+  return std::unique_ptr<Journal>(new Journal(std::move(*file), host));
+}
+
+Journal::Journal(posix::KmlFile file, std::uint64_t host)
+    : file_(std::move(file)), host_(host), ticker_([this](std::stop_token s) { tick_loop(s); }) {}
+
+Journal::~Journal() {
+  ticker_.request_stop();
+  wake_.notify_all();
+  ticker_.join();
+  std::lock_guard lock(mu_);
+  file_.sync();
+}
+
+std::uint64_t Journal::append(kml::Record r) {
+  std::lock_guard lock(mu_);
+  r.origin = host_;
+  r.origin_recno = file_.last_recno() + 1;
+  const auto n = file_.append(std::move(r));
+  wake_.notify_all();  // a group-commit deadline may have started
+  return n;
+}
+
+void Journal::sync() {
+  std::lock_guard lock(mu_);
+  file_.sync();
+}
+
+void Journal::tick_loop(std::stop_token stop) {
+  std::unique_lock lock(mu_);
+  while (!stop.stop_requested()) {
+    const auto deadline = file_.deadline();
+    if (!deadline) {
+      wake_.wait(lock, stop, [&] { return file_.deadline().has_value(); });
+      continue;
+    }
+    const auto wait_ns = *deadline - posix::steady_now_ns();
+    if (wait_ns > 0) {
+      wake_.wait_for(lock, stop, std::chrono::nanoseconds(wait_ns), [] { return false; });
+      continue;
+    }
+    file_.tick();
+  }
+}
+
+}  // namespace izo::presto

@@ -1,0 +1,113 @@
+// presto-fuse: mounts a fileset through Presto's FUSE filter. Every update
+// made through the mount is journaled in <holding>/.intermezzo/<fileset>/kml.
+#include <signal.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <CLI/CLI.hpp>
+#include <cstdio>
+#include <filesystem>
+
+#include "filter.hpp"
+
+namespace {
+
+int run(const std::string& holding, const std::string& mountpoint, izo::presto::FilterOptions options,
+        izo::kml::SyncPolicy sync, const std::string& extra_options, bool debug) {
+  using namespace izo::presto;
+  auto lower = Lower::open(holding);
+  if (!lower) {
+    std::fprintf(stderr, "presto-fuse: holding directory %s\n", lower.error().message.c_str());
+    return 2;
+  }
+  const std::filesystem::path meta = std::filesystem::path(holding) / kMetaDir / options.fileset;
+  std::error_code ec;
+  std::filesystem::create_directories(meta, ec);
+  if (ec) {
+    std::fprintf(stderr, "presto-fuse: cannot make %s: %s\n", meta.c_str(), ec.message().c_str());
+    return 2;
+  }
+  izo::posix::KmlOpenReport report;
+  auto journal = Journal::open(meta / "kml", options.host, sync, &report);
+  if (!journal) {
+    std::fprintf(stderr, "presto-fuse: %s\n", journal.error().message.c_str());
+    return 2;
+  }
+  if (report.cut_bytes)
+    std::fprintf(stderr, "presto-fuse: %s: cut a torn tail of %zu bytes after record %llu\n",
+                 (meta / "kml").c_str(), report.cut_bytes,
+                 static_cast<unsigned long long>((*journal)->last_recno()));
+  std::fprintf(stderr, "presto-fuse: fileset %s, host %llu, journal %s at record %llu\n",
+               options.fileset.c_str(), static_cast<unsigned long long>(options.host),
+               (meta / "kml").c_str(), static_cast<unsigned long long>((*journal)->last_recno()));
+
+  Filter filter(std::move(*lower), std::move(*journal), options);
+  std::string mount_options = "default_permissions,fsname=presto:" + options.fileset + ",subtype=intermezzo";
+  if (::geteuid() == 0) mount_options += ",allow_other";
+  if (!extra_options.empty()) mount_options += "," + extra_options;
+  fuse_args args = FUSE_ARGS_INIT(0, nullptr);
+  fuse_opt_add_arg(&args, "presto-fuse");
+  fuse_opt_add_arg(&args, "-o");
+  fuse_opt_add_arg(&args, mount_options.c_str());
+  if (debug) fuse_opt_add_arg(&args, "-d");
+  fuse* f = fuse_new(&args, &Filter::operations(), sizeof(fuse_operations), &filter);
+  fuse_opt_free_args(&args);
+  if (!f) {
+    std::fprintf(stderr, "presto-fuse: bad mount options: %s\n", mount_options.c_str());
+    return 2;
+  }
+  if (fuse_mount(f, mountpoint.c_str()) != 0) {
+    std::fprintf(stderr, "presto-fuse: cannot mount on %s\n", mountpoint.c_str());
+    fuse_destroy(f);
+    return 2;
+  }
+  fuse_session* se = fuse_get_session(f);
+  fuse_set_signal_handlers(se);
+  fuse_loop_config config{};
+  config.clone_fd = 0;
+  config.max_idle_threads = 10;
+  const int loop = fuse_loop_mt(f, &config);
+  fuse_remove_signal_handlers(se);
+  fuse_unmount(f);
+  fuse_destroy(f);
+  std::fprintf(stderr, "presto-fuse: unmounted %s\n", mountpoint.c_str());
+  // The loop reports the signal that ended it: an ordinary way to stop.
+  const bool signalled = loop == SIGTERM || loop == SIGINT || loop == SIGHUP;
+  return loop == 0 || signalled ? 0 : 1;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  CLI::App app{
+      "Presto's FUSE filter: mounts the fileset kept in HOLDING on MOUNTPOINT, passes every access\n"
+      "to HOLDING and journals every update into HOLDING/.intermezzo/FILESET/kml.\n"
+      "Runs in the foreground until unmounted (fusermount3 -u MOUNTPOINT) or signalled."};
+  std::string holding, mountpoint, extra, sync_name = "group";
+  izo::presto::FilterOptions options;
+  bool no_lento = false, debug = false;
+  app.add_option("holding", holding, "the wrapped directory holding the fileset's files")->required();
+  app.add_option("mountpoint", mountpoint, "where the fileset appears")->required();
+  app.add_option("--fileset", options.fileset, "the fileset's name")->required();
+  app.add_option("--host-id", options.host, "this host's id, stamped in versions")->capture_default_str();
+  app.add_flag("--no-lento", no_lento, "journal only: no upcalls to Lento (no permits, no fetches)");
+  app.add_option("--sync", sync_name, "when the journal is made durable: group, always, off")
+      ->capture_default_str()
+      ->check(CLI::IsMember({"group", "always", "off"}));
+  app.add_option("-o", extra, "more FUSE mount options, comma-separated");
+  app.add_flag("-d,--debug", debug, "print every FUSE request");
+  CLI11_PARSE(app, argc, argv);
+  if (options.host == 0) {
+    std::fprintf(stderr, "presto-fuse: --host-id must not be 0\n");
+    return 64;
+  }
+  if (!no_lento) {
+    std::fprintf(stderr,
+                 "presto-fuse: the upcall channel to Lento is not built yet; run with --no-lento "
+                 "(journaling only)\n");
+    return 64;
+  }
+  izo::kml::SyncPolicy sync;
+  sync.mode = *izo::kml::sync_mode_from_name(sync_name);
+  return run(holding, mountpoint, options, sync, extra, debug);
+}
