@@ -7,24 +7,8 @@
 #include <cerrno>
 #include <cstring>
 
-#include "util/bytes.hpp"
 
 namespace izo::presto {
-namespace {
-
-constexpr std::size_t kVersionBytes = 16;
-
-void encode_version(const Version& v, std::uint8_t (&out)[kVersionBytes]) {
-  put_le<std::uint64_t>(out, v.host);
-  put_le<std::uint64_t>(out + 8, v.seq);
-}
-
-Version decode_version(const std::uint8_t (&in)[kVersionBytes], ssize_t n) {
-  if (n != static_cast<ssize_t>(kVersionBytes)) return Version{};
-  return Version{get_le<std::uint64_t>(in), get_le<std::uint64_t>(in + 8)};
-}
-
-}  // namespace
 
 std::string relative(const char* fuse_path) {
   std::string_view p = fuse_path ? fuse_path : "";
@@ -63,28 +47,14 @@ int Lower::stat(const std::string& rel, struct stat& st) const {
   return ::fstatat(fd_, at(rel), &st, AT_SYMLINK_NOFOLLOW) == 0 ? 0 : -errno;
 }
 
-Version Lower::version(const std::string& rel) const {
-  std::uint8_t buf[kVersionBytes];
-  const auto n = ::lgetxattr(proc_path(rel).c_str(), kVersionXattr, buf, sizeof buf);
-  return decode_version(buf, n);
-}
+Version Lower::version(const std::string& rel) const { return posix::read_version(proc_path(rel)); }
 
-Version Lower::version_of_fd(int fd) const {
-  std::uint8_t buf[kVersionBytes];
-  const auto n = ::fgetxattr(fd, kVersionXattr, buf, sizeof buf);
-  return decode_version(buf, n);
-}
+Version Lower::version_of_fd(int fd) const { return posix::read_version_fd(fd); }
 
 int Lower::set_version(const std::string& rel, const Version& v) const {
-  std::uint8_t buf[kVersionBytes];
-  encode_version(v, buf);
-  return ::lsetxattr(proc_path(rel).c_str(), kVersionXattr, buf, sizeof buf, 0) == 0 ? 0 : -errno;
+  return posix::write_version(proc_path(rel), v);
 }
 
-int Lower::set_version_of_fd(int fd, const Version& v) const {
-  std::uint8_t buf[kVersionBytes];
-  encode_version(v, buf);
-  return ::fsetxattr(fd, kVersionXattr, buf, sizeof buf, 0) == 0 ? 0 : -errno;
-}
+int Lower::set_version_of_fd(int fd, const Version& v) const { return posix::write_version_fd(fd, v); }
 
 }  // namespace izo::presto

@@ -11,15 +11,13 @@
 #include <string_view>
 
 #include "kml/version.hpp"
+#include "posix/object_attrs.hpp"
 #include "util/result.hpp"
 
 namespace izo::presto {
 
-// The extended attribute holding an object's version: 16 bytes, host then
-// seq, little-endian. trusted.* so that only root can set it, and so that it
-// works on symlinks and on tmpfs.
-inline constexpr const char* kVersionXattr = "trusted.izo.version";
-inline constexpr std::string_view kPrivatePrefix = "trusted.izo.";
+// InterMezzo's own extended attributes (posix/object_attrs.hpp): hidden.
+inline constexpr std::string_view kPrivatePrefix = posix::kPrivateXattrPrefix;
 
 // The folder of metadata beside the fileset's files; not visible through the mount.
 inline constexpr std::string_view kMetaDir = ".intermezzo";

@@ -1,0 +1,479 @@
+#include "posix/posix_store.hpp"
+
+#include <dirent.h>
+#include <fcntl.h>
+#include <linux/openat2.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/xattr.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+
+#include "posix/object_attrs.hpp"
+#include "util/fileset_path.hpp"
+
+namespace izo::posix {
+namespace {
+
+using kml::Op;
+using replica::ObjectInfo;
+using replica::ObjType;
+using replica::Origin;
+
+Error fail(std::string_view path, std::string why) { return Error{std::string(path) + ": " + std::move(why), 0}; }
+
+std::string errno_text(int e) { return std::strerror(e); }
+
+// An owned descriptor.
+struct Fd {
+  int fd = -1;
+  Fd() = default;
+  explicit Fd(int f) : fd(f) {}
+  Fd(Fd&& o) noexcept : fd(std::exchange(o.fd, -1)) {}
+  Fd& operator=(Fd&&) = delete;
+  ~Fd() {
+    if (fd >= 0) ::close(fd);
+  }
+};
+
+int openat2_beneath(int root, const char* path, int flags) {
+  open_how how{};
+  how.flags = static_cast<__u64>(static_cast<unsigned>(flags | O_CLOEXEC));
+  how.resolve = RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS;
+  return static_cast<int>(::syscall(SYS_openat2, root, path, &how, sizeof how));
+}
+
+std::string resolve_problem(int e) {
+  switch (e) {
+    case ENOENT: return "parent directory does not exist";
+    case ENOTDIR: return "parent is not a directory";
+    case ELOOP: return "a parent is a symlink; names are not followed through links";
+    case EXDEV: return "escapes the fileset";
+    default: return errno_text(e);
+  }
+}
+
+// The directory holding the last name of `path`, opened beneath the root.
+struct Parent {
+  Fd dir;
+  std::string name;
+  std::string proc() const { return "/proc/self/fd/" + std::to_string(dir.fd) + "/" + name; }
+  const char* at() const { return name.c_str(); }
+};
+
+Result<Parent> parent_of(int root, std::string_view path) {
+  if (auto why = fileset_path_problem(path, true)) return fail(path, std::string(*why));
+  Parent p;
+  const auto slash = path.rfind('/');
+  const std::string dir = slash == std::string_view::npos ? "." : std::string(path.substr(0, slash));
+  p.name = path.empty() ? "." : std::string(slash == std::string_view::npos ? path : path.substr(slash + 1));
+  p.dir.fd = openat2_beneath(root, dir.c_str(), O_PATH | O_DIRECTORY);
+  if (p.dir.fd < 0) return fail(path, resolve_problem(errno));
+  return p;
+}
+
+ObjType type_of(mode_t m) {
+  if (S_ISREG(m)) return ObjType::file;
+  if (S_ISDIR(m)) return ObjType::dir;
+  if (S_ISLNK(m)) return ObjType::symlink;
+  return ObjType::node;
+}
+
+bool dir_has_entries(int fd, bool root) {
+  DIR* d = ::fdopendir(fd);
+  if (!d) {
+    ::close(fd);
+    return false;
+  }
+  bool any = false;
+  while (dirent* e = ::readdir(d)) {
+    const std::string_view n = e->d_name;
+    if (n == "." || n == ".." || (root && n == kMetadataDir)) continue;
+    any = true;
+    break;
+  }
+  ::closedir(d);
+  return any;
+}
+
+std::optional<Error> copy_bytes(int from, int to, std::string_view what) {
+  if (::ftruncate(to, 0) != 0) return fail(what, "cannot truncate: " + errno_text(errno));
+  char buf[1 << 16];
+  for (;;) {
+    const auto n = ::read(from, buf, sizeof buf);
+    if (n < 0) return fail(what, "read: " + errno_text(errno));
+    if (n == 0) return std::nullopt;
+    for (ssize_t done = 0; done < n;) {
+      const auto w = ::write(to, buf + done, static_cast<std::size_t>(n - done));
+      if (w < 0) return fail(what, "write: " + errno_text(errno));
+      done += w;
+    }
+  }
+}
+
+// Ownership needs root; a store run by another user keeps its own.
+int give(int dir, const char* name, std::uint32_t uid, std::uint32_t gid) {
+  if (::fchownat(dir, name, uid, gid, AT_SYMLINK_NOFOLLOW) == 0) return 0;
+  return errno == EPERM && ::geteuid() != 0 ? 0 : -errno;
+}
+
+}  // namespace
+
+Result<std::unique_ptr<PosixStore>> PosixStore::open(const std::filesystem::path& root) {
+  const int fd = ::open(root.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (fd < 0) return Error{root.string() + ": " + errno_text(errno), 0};
+  std::unique_ptr<PosixStore> s(new PosixStore(root, fd));
+  s->find_missing("");
+  return s;
+}
+
+PosixStore::~PosixStore() {
+  if (root_fd_ >= 0) ::close(root_fd_);
+}
+
+void PosixStore::find_missing(const std::string& dir) {
+  Fd fd(dir.empty() ? ::dup(root_fd_) : openat2_beneath(root_fd_, dir.c_str(), O_RDONLY | O_DIRECTORY));
+  if (fd.fd < 0) return;
+  DIR* d = ::fdopendir(std::exchange(fd.fd, -1));
+  if (!d) return;
+  std::vector<std::string> subdirs;
+  while (dirent* e = ::readdir(d)) {
+    const std::string n = e->d_name;
+    if (n == "." || n == ".." || (dir.empty() && n == kMetadataDir)) continue;
+    const std::string path = dir.empty() ? n : dir + "/" + n;
+    if (e->d_type == DT_DIR) {
+      subdirs.push_back(path);
+    } else if (e->d_type == DT_REG) {
+      const std::string proc = "/proc/self/fd/" + std::to_string(::dirfd(d)) + "/" + n;
+      if (content_missing(proc)) missing_.insert(path);
+    }
+  }
+  ::closedir(d);
+  for (const auto& s : subdirs) find_missing(s);
+}
+
+std::optional<ObjectInfo> PosixStore::lookup(std::string_view path) const {
+  auto p = parent_of(root_fd_, path);
+  if (!p) return std::nullopt;
+  struct stat st {};
+  if (::fstatat(p->dir.fd, p->at(), &st, AT_SYMLINK_NOFOLLOW) != 0) return std::nullopt;
+  ObjectInfo info;
+  info.type = type_of(st.st_mode);
+  info.version = read_version(p->proc());
+  info.mode = st.st_mode;
+  info.uid = st.st_uid;
+  info.gid = st.st_gid;
+  info.size = static_cast<std::uint64_t>(st.st_size);
+  if (info.type == ObjType::symlink) {
+    std::string target(static_cast<std::size_t>(st.st_size) + 1, '\0');
+    const auto n = ::readlinkat(p->dir.fd, p->at(), target.data(), target.size());
+    target.resize(n < 0 ? 0 : static_cast<std::size_t>(n));
+    info.target = std::move(target);
+  }
+  if (info.type == ObjType::dir) {
+    const int fd = path.empty() ? ::openat(root_fd_, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC)
+                                : openat2_beneath(root_fd_, std::string(path).c_str(), O_RDONLY | O_DIRECTORY);
+    info.has_children = fd >= 0 && dir_has_entries(fd, path.empty());
+  }
+  if (info.type == ObjType::file) info.data_missing = content_missing(p->proc());
+  return info;
+}
+
+std::optional<Error> PosixStore::stamp(const std::string& path, const Version& v) {
+  auto p = parent_of(root_fd_, path);
+  if (!p) return p.error();
+  if (const int e = write_version(p->proc(), v); e != 0) return fail(path, "cannot stamp version: " + errno_text(-e));
+  return std::nullopt;
+}
+
+std::optional<Error> PosixStore::make(const kml::Record& r) {
+  auto p = parent_of(root_fd_, r.path);
+  if (!p) return p.error();
+  struct stat st {};
+  if (::fstatat(p->dir.fd, p->at(), &st, AT_SYMLINK_NOFOLLOW) == 0) return fail(r.path, "exists");
+  const mode_t perms = r.attrs.mode & 07777;
+  int rc = 0;
+  switch (r.op) {
+    case Op::create: {
+      const int fd = ::openat(p->dir.fd, p->at(), O_CREAT | O_EXCL | O_WRONLY | O_NOFOLLOW | O_CLOEXEC, perms);
+      rc = fd < 0 ? -1 : ::close(fd);
+      break;
+    }
+    case Op::mkdir: rc = ::mkdirat(p->dir.fd, p->at(), perms); break;
+    case Op::symlink: rc = ::symlinkat(r.path2.c_str(), p->dir.fd, p->at()); break;
+    default: rc = ::mknodat(p->dir.fd, p->at(), r.attrs.mode, static_cast<dev_t>(r.attrs.rdev)); break;
+  }
+  if (rc != 0) return fail(r.path, "cannot make: " + errno_text(errno));
+  if (const int e = give(p->dir.fd, p->at(), r.writer.uid, r.writer.gid); e != 0)
+    return fail(r.path, "cannot give to " + std::to_string(r.writer.uid) + ":" + std::to_string(r.writer.gid) +
+                            ": " + errno_text(-e));
+  // The process umask must not narrow the mode the record asks for.
+  if (r.op != Op::symlink && ::fchmodat(p->dir.fd, p->at(), perms, 0) != 0)
+    return fail(r.path, "cannot set mode: " + errno_text(errno));
+  return stamp(r.path, r.obj_new);
+}
+
+std::optional<Error> PosixStore::remove(const std::string& path, bool dir) {
+  if (path.empty()) return fail(path, "the fileset root cannot be removed");
+  auto p = parent_of(root_fd_, path);
+  if (!p) return p.error();
+  struct stat st {};
+  if (::fstatat(p->dir.fd, p->at(), &st, AT_SYMLINK_NOFOLLOW) != 0) return fail(path, "does not exist");
+  const bool is_dir = S_ISDIR(st.st_mode);
+  if (dir && !is_dir) return fail(path, "not a directory");
+  if (!dir && is_dir) return fail(path, "is a directory");
+  if (::unlinkat(p->dir.fd, p->at(), dir ? AT_REMOVEDIR : 0) != 0)
+    return fail(path, errno == ENOTEMPTY || errno == EEXIST ? "directory not empty" : errno_text(errno));
+  forget_missing_under(path);
+  return std::nullopt;
+}
+
+std::optional<Error> PosixStore::rename(const kml::Record& r) {
+  auto from = parent_of(root_fd_, r.path);
+  if (!from) return from.error();
+  auto to = parent_of(root_fd_, r.path2);
+  if (!to) return to.error();
+  struct stat src {}, dst {};
+  if (::fstatat(from->dir.fd, from->at(), &src, AT_SYMLINK_NOFOLLOW) != 0) return fail(r.path, "does not exist");
+  if (::fstatat(to->dir.fd, to->at(), &dst, AT_SYMLINK_NOFOLLOW) == 0 && S_ISDIR(dst.st_mode) != S_ISDIR(src.st_mode))
+    return fail(r.path2, "file/directory mismatch");
+  if (::renameat(from->dir.fd, from->at(), to->dir.fd, to->at()) != 0)
+    return fail(r.path2, errno == EINVAL ? "cannot move a directory into itself" : errno_text(errno));
+  forget_missing_under(r.path2);  // what the rename replaced
+  move_missing(r.path, r.path2);
+  return stamp(r.path2, r.obj_new);
+}
+
+std::optional<Error> PosixStore::link(const kml::Record& r) {
+  auto from = parent_of(root_fd_, r.path);
+  if (!from) return from.error();
+  auto to = parent_of(root_fd_, r.path2);
+  if (!to) return to.error();
+  struct stat src {};
+  if (::fstatat(from->dir.fd, from->at(), &src, AT_SYMLINK_NOFOLLOW) != 0) return fail(r.path, "does not exist");
+  if (S_ISDIR(src.st_mode)) return fail(r.path, "cannot link a directory");
+  if (::linkat(from->dir.fd, from->at(), to->dir.fd, to->at(), 0) != 0)
+    return fail(r.path2, errno == EEXIST ? "exists" : errno_text(errno));
+  if (missing_.contains(r.path)) missing_.insert(r.path2);
+  return stamp(r.path2, r.obj_new);
+}
+
+std::optional<Error> PosixStore::set_attrs(const kml::Record& r, Origin origin, bool based) {
+  auto p = parent_of(root_fd_, r.path);
+  if (!p) return p.error();
+  struct stat st {};
+  if (::fstatat(p->dir.fd, p->at(), &st, AT_SYMLINK_NOFOLLOW) != 0) return fail(r.path, "does not exist");
+  const auto& a = r.attrs;
+  if ((a.valid & IZO_ATTR_MODE) && !S_ISLNK(st.st_mode) && ::fchmodat(p->dir.fd, p->at(), a.mode & 07777, 0) != 0)
+    return fail(r.path, "chmod: " + errno_text(errno));
+  if (a.valid & (IZO_ATTR_UID | IZO_ATTR_GID)) {
+    const auto uid = (a.valid & IZO_ATTR_UID) ? a.uid : static_cast<std::uint32_t>(-1);
+    const auto gid = (a.valid & IZO_ATTR_GID) ? a.gid : static_cast<std::uint32_t>(-1);
+    if (const int e = give(p->dir.fd, p->at(), uid, gid); e != 0) return fail(r.path, "chown: " + errno_text(-e));
+  }
+  const bool file = S_ISREG(st.st_mode);
+  if ((a.valid & IZO_ATTR_SIZE) && !file) return fail(r.path, "size change on a non-file");
+  if ((a.valid & IZO_ATTR_SIZE) && r.op == Op::setattr) {
+    Fd fd(openat2_beneath(root_fd_, r.path.c_str(), O_WRONLY));
+    if (fd.fd < 0 || ::ftruncate(fd.fd, static_cast<off_t>(a.size)) != 0)
+      return fail(r.path, "truncate: " + errno_text(errno));
+  }
+  if (a.valid & (IZO_ATTR_ATIME | IZO_ATTR_MTIME)) {
+    timespec ts[2];
+    ts[0] = (a.valid & IZO_ATTR_ATIME) ? timespec{a.atime_ns / 1'000'000'000, a.atime_ns % 1'000'000'000}
+                                       : timespec{0, UTIME_OMIT};
+    ts[1] = (a.valid & IZO_ATTR_MTIME) ? timespec{a.mtime_ns / 1'000'000'000, a.mtime_ns % 1'000'000'000}
+                                       : timespec{0, UTIME_OMIT};
+    if (::utimensat(p->dir.fd, p->at(), ts, AT_SYMLINK_NOFOLLOW) != 0)
+      return fail(r.path, "utimens: " + errno_text(errno));
+  }
+  if (file) {
+    // A remote close makes the content something to fetch; a local one, or a
+    // change of attributes on content that is here, leaves it here.
+    const bool fetch = !based || (r.op == Op::close && origin == Origin::remote);
+    if (fetch || (r.op == Op::close && origin == Origin::local)) {
+      if (const int e = mark_content_missing(p->proc(), fetch); e != 0)
+        return fail(r.path, "cannot mark content: " + errno_text(-e));
+      if (fetch) {
+        missing_.insert(r.path);
+      } else {
+        missing_.erase(r.path);
+      }
+    }
+  }
+  return stamp(r.path, r.obj_new);
+}
+
+std::optional<Error> PosixStore::xattr(const kml::Record& r) {
+  if (std::string_view(r.path2).starts_with(kPrivateXattrPrefix))
+    return fail(r.path, "attribute " + r.path2 + " is reserved for InterMezzo");
+  auto p = parent_of(root_fd_, r.path);
+  if (!p) return p.error();
+  const auto proc = p->proc();
+  if (r.op == Op::setxattr) {
+    if (::lsetxattr(proc.c_str(), r.path2.c_str(), r.data.data(), r.data.size(), 0) != 0)
+      return fail(r.path, "setxattr " + r.path2 + ": " + errno_text(errno));
+  } else if (::lremovexattr(proc.c_str(), r.path2.c_str()) != 0 && errno != ENODATA) {
+    return fail(r.path, "removexattr " + r.path2 + ": " + errno_text(errno));
+  }
+  return stamp(r.path, r.obj_new);
+}
+
+std::optional<Error> PosixStore::apply(const kml::Record& r, Origin origin) {
+  switch (r.op) {
+    case Op::noop: return std::nullopt;
+    case Op::create:
+    case Op::mkdir:
+    case Op::symlink:
+    case Op::mknod: return make(r);
+    case Op::unlink: return remove(r.path, false);
+    case Op::rmdir: return remove(r.path, true);
+    case Op::rename: return rename(r);
+    case Op::link: return link(r);
+    case Op::setattr:
+    case Op::close: return set_attrs(r, origin, true);
+    case Op::setxattr:
+    case Op::delxattr: return xattr(r);
+  }
+  return fail(r.path, "unknown operation");
+}
+
+std::optional<Error> PosixStore::force(const kml::Record& r) {
+  // Whatever this replica holds that is not the record's base is discarded
+  // (a conflict resolution kept it elsewhere first); content that cannot be
+  // derived from the base is marked missing, to be fetched.
+  switch (r.op) {
+    case Op::create:
+    case Op::mkdir:
+    case Op::symlink:
+    case Op::mknod:
+      if (auto here = lookup(r.path)) {
+        if (auto e = remove(r.path, here->type == ObjType::dir)) return e;
+      }
+      return make(r);
+    case Op::unlink:
+    case Op::rmdir:
+      if (auto here = lookup(r.path)) return remove(r.path, here->type == ObjType::dir);
+      return std::nullopt;
+    case Op::rename:
+    case Op::link: {
+      const auto src = lookup(r.path);
+      const auto dst = lookup(r.path2);
+      const bool clean_target = !dst || (r.op == Op::rename && dst->version == r.target_old);
+      if (src && src->version == r.obj_old && clean_target) return apply(r, Origin::remote);
+      if (r.op == Op::rename && src) {
+        if (auto e = remove(r.path, src->type == ObjType::dir)) return e;
+      }
+      break;
+    }
+    default: break;
+  }
+  const std::string& path = r.op == Op::rename || r.op == Op::link ? r.path2 : r.path;
+  if (!lookup(path)) {
+    // Made afresh from an update that does not describe the whole object: a
+    // plain file of the writer's; the fetch brings the content.
+    kml::Record fresh;
+    fresh.op = Op::create;
+    fresh.path = path;
+    fresh.attrs.mode = 0100644;
+    fresh.writer = r.writer;
+    if (auto e = make(fresh)) return e;
+  }
+  const auto here = lookup(path);
+  const bool based = here && here->version == r.obj_old;
+  if (r.op == Op::setattr || r.op == Op::close) return set_attrs(r, Origin::remote, based);
+  if (r.op == Op::setxattr || r.op == Op::delxattr) {
+    if (auto e = xattr(r)) return e;
+  }
+  if (!based && here && here->type == ObjType::file) {
+    kml::Record mark;
+    mark.op = Op::setattr;
+    mark.path = path;
+    mark.obj_new = r.obj_new;
+    return set_attrs(mark, Origin::remote, false);
+  }
+  return stamp(path, r.obj_new);
+}
+
+std::optional<Error> PosixStore::copy(std::string_view from, std::string_view to) {
+  const auto src = lookup(from);
+  if (!src) return fail(from, "does not exist");
+  const auto dst = lookup(to);
+  if (!dst) return fail(to, "does not exist");
+  if (src->type != ObjType::file || dst->type != ObjType::file) return fail(from, "not a file");
+  if (src->data_missing) return fail(from, "content not here yet");
+  Fd in(openat2_beneath(root_fd_, std::string(from).c_str(), O_RDONLY));
+  Fd out(openat2_beneath(root_fd_, std::string(to).c_str(), O_WRONLY));
+  if (in.fd < 0 || out.fd < 0) return fail(from, "cannot open: " + errno_text(errno));
+  if (auto e = copy_bytes(in.fd, out.fd, to)) return e;
+  struct stat st {};
+  if (::fstat(in.fd, &st) == 0) {
+    const timespec ts[2] = {{0, UTIME_OMIT}, st.st_mtim};
+    ::futimens(out.fd, ts);
+  }
+  // The application's extended attributes go along; InterMezzo's do not.
+  char names[1 << 16];
+  const auto n = ::flistxattr(in.fd, names, sizeof names);
+  for (ssize_t at = 0; n > 0 && at < n;) {
+    const std::string name(names + at);
+    at += static_cast<ssize_t>(name.size()) + 1;
+    if (name.starts_with(kPrivateXattrPrefix)) continue;
+    std::string value(IZO_KML_MAX_DATA, '\0');
+    const auto len = ::fgetxattr(in.fd, name.c_str(), value.data(), value.size());
+    if (len >= 0) ::fsetxattr(out.fd, name.c_str(), value.data(), static_cast<std::size_t>(len), 0);
+  }
+  return std::nullopt;
+}
+
+void PosixStore::install_data(std::string_view path, const Version& version, std::string_view token) {
+  const auto here = lookup(path);
+  if (!here || here->type != ObjType::file || here->version != version) return;
+  Fd in(::open(std::string(token).c_str(), O_RDONLY | O_CLOEXEC));
+  Fd out(openat2_beneath(root_fd_, std::string(path).c_str(), O_WRONLY));
+  struct stat before {};
+  if (in.fd < 0 || out.fd < 0 || ::fstat(out.fd, &before) != 0) return;
+  if (copy_bytes(in.fd, out.fd, path)) return;
+  // The times are the version's attributes, not the install's.
+  const timespec times[2] = {before.st_atim, before.st_mtim};
+  if (::futimens(out.fd, times) != 0 || ::fsync(out.fd) != 0) return;
+  // Only once the content is durable does the mark go.
+  if (::fremovexattr(out.fd, kMissingXattr) == 0 || errno == ENODATA) missing_.erase(std::string(path));
+}
+
+std::vector<std::pair<std::string, Version>> PosixStore::missing_data() const {
+  std::vector<std::pair<std::string, Version>> out;
+  for (const auto& path : missing_) {
+    const auto here = lookup(path);
+    if (here && here->type == ObjType::file && here->data_missing) out.emplace_back(path, here->version);
+  }
+  return out;
+}
+
+void PosixStore::sync() { ::syncfs(root_fd_); }
+
+namespace {
+bool at_or_under(const std::string& p, const std::string& dir) {
+  return p == dir || (p.size() > dir.size() && p.compare(0, dir.size(), dir) == 0 && p[dir.size()] == '/');
+}
+}  // namespace
+
+void PosixStore::forget_missing_under(const std::string& path) {
+  std::erase_if(missing_, [&](const std::string& p) { return at_or_under(p, path); });
+}
+
+void PosixStore::move_missing(const std::string& from, const std::string& to) {
+  std::vector<std::string> moved;
+  for (auto it = missing_.begin(); it != missing_.end();) {
+    if (!at_or_under(*it, from)) {
+      ++it;
+      continue;
+    }
+    moved.push_back(to + it->substr(from.size()));
+    it = missing_.erase(it);
+  }
+  missing_.insert(moved.begin(), moved.end());
+}
+
+}  // namespace izo::posix

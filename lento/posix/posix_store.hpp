@@ -1,0 +1,57 @@
+// The Store port on a real directory tree: the fileset's holding folder.
+// Every name is resolved beneath the root without following symlinks
+// (openat2 RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS), so no record can reach
+// outside the fileset, whatever the tree holds. Versions and missing-content
+// marks live in extended attributes (object_attrs.hpp).
+#pragma once
+
+#include <filesystem>
+#include <memory>
+#include <set>
+#include <string>
+
+#include "replica/store.hpp"
+
+namespace izo::posix {
+
+class PosixStore final : public replica::Store {
+ public:
+  // Opens the tree at `root` (which must be a directory) and finds the files
+  // whose content is still to fetch. The metadata folder (.intermezzo) is
+  // never touched.
+  static Result<std::unique_ptr<PosixStore>> open(const std::filesystem::path& root);
+  ~PosixStore() override;
+  PosixStore(const PosixStore&) = delete;
+  PosixStore& operator=(const PosixStore&) = delete;
+
+  std::optional<replica::ObjectInfo> lookup(std::string_view path) const override;
+  std::optional<Error> apply(const kml::Record& r, replica::Origin origin) override;
+  std::optional<Error> force(const kml::Record& r) override;
+  std::optional<Error> copy(std::string_view from, std::string_view to) override;
+  // `token` names a file (absolute path) holding the content; it is copied in.
+  void install_data(std::string_view path, const Version& version, std::string_view token) override;
+  std::vector<std::pair<std::string, Version>> missing_data() const override;
+  void sync() override;  // syncfs of the tree's filesystem
+
+  const std::filesystem::path& root() const { return root_path_; }
+
+ private:
+  PosixStore(std::filesystem::path root, int fd) : root_path_(std::move(root)), root_fd_(fd) {}
+  void find_missing(const std::string& dir);
+
+  std::optional<Error> make(const kml::Record& r);
+  std::optional<Error> remove(const std::string& path, bool dir);
+  std::optional<Error> rename(const kml::Record& r);
+  std::optional<Error> link(const kml::Record& r);
+  std::optional<Error> set_attrs(const kml::Record& r, replica::Origin origin, bool based);
+  std::optional<Error> xattr(const kml::Record& r);
+  std::optional<Error> stamp(const std::string& path, const Version& v);
+  void forget_missing_under(const std::string& path);
+  void move_missing(const std::string& from, const std::string& to);
+
+  std::filesystem::path root_path_;
+  int root_fd_ = -1;
+  std::set<std::string> missing_;  // files whose content is to fetch
+};
+
+}  // namespace izo::posix

@@ -1,0 +1,233 @@
+// The Store port: the same scenarios on MemoryStore (what the simulator
+// runs) and on PosixStore (what lento runs) must give the same answers; and
+// PosixStore's own duty, that no record reaches outside its tree.
+#include "posix/posix_store.hpp"
+
+#include <fcntl.h>
+#include <gtest/gtest.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <fstream>
+#include <memory>
+
+#include "posix/object_attrs.hpp"
+#include "posix/temp_dir.hpp"
+#include "replica/memory_store.hpp"
+
+namespace izo::posix {
+namespace {
+
+using kml::Op;
+using replica::ObjType;
+using replica::Origin;
+using replica::Store;
+
+std::unique_ptr<PosixStore> open_store(const std::filesystem::path& root) {
+  auto s = PosixStore::open(root);
+  if (!s) throw std::runtime_error(s.error().message);
+  return std::move(s).value();
+}
+
+kml::Record rec(Op op, std::string path, Version old_v, Version new_v, std::string path2 = {}) {
+  kml::Record r;
+  r.op = op;
+  r.path = std::move(path);
+  r.path2 = std::move(path2);
+  r.obj_old = old_v;
+  r.obj_new = new_v;
+  r.writer = {1, ::geteuid(), ::getegid()};
+  if (op == Op::create) r.attrs.mode = 0100640;
+  if (op == Op::mkdir) r.attrs.mode = 040750;
+  return r;
+}
+
+kml::Record closed(std::string path, Version old_v, Version new_v, std::uint64_t size) {
+  auto r = rec(Op::close, std::move(path), old_v, new_v);
+  r.attrs.valid = IZO_ATTR_SIZE;
+  r.attrs.size = size;
+  return r;
+}
+
+// One kind of store behind the port, with what differs between kinds.
+struct MemoryKind {
+  replica::MemoryStore store;
+  Store& port() { return store; }
+  std::string token(const std::string& content) { return content; }
+  std::string content(const std::string& path) { return store.content(path).value_or("<missing>"); }
+};
+
+struct PosixKind {
+  TempDir dir{"posix-store-test"};
+  std::unique_ptr<PosixStore> store = [this] {
+    std::filesystem::create_directories(dir.path() / "tree");
+    return open_store(dir.path() / "tree");
+  }();
+  int tokens = 0;
+  Store& port() { return *store; }
+  std::string token(const std::string& content) {
+    const auto p = dir.path() / ("token" + std::to_string(++tokens));
+    std::ofstream(p) << content;
+    return p.string();
+  }
+  std::string content(const std::string& path) {
+    const auto info = store->lookup(path);
+    if (!info || info->data_missing) return "<missing>";
+    std::ifstream in(dir.path() / "tree" / path);
+    return std::string(std::istreambuf_iterator<char>(in), {});
+  }
+};
+
+template <class Kind>
+class StorePort : public ::testing::Test {
+ protected:
+  Kind kind;
+  Store& s() { return kind.port(); }
+};
+
+using Kinds = ::testing::Types<MemoryKind, PosixKind>;
+TYPED_TEST_SUITE(StorePort, Kinds);
+
+TYPED_TEST(StorePort, NewObjectsCarryTheirVersionModeAndType) {
+  auto& s = this->s();
+  ASSERT_EQ(s.apply(rec(Op::mkdir, "docs", {}, {1, 1}), Origin::remote), std::nullopt);
+  ASSERT_EQ(s.apply(rec(Op::create, "docs/a", {}, {1, 2}), Origin::remote), std::nullopt);
+  auto link = rec(Op::symlink, "docs/l", {}, {1, 3});
+  link.path2 = "a";
+  ASSERT_EQ(s.apply(link, Origin::remote), std::nullopt);
+  const auto d = s.lookup("docs");
+  ASSERT_TRUE(d);
+  EXPECT_EQ(d->type, ObjType::dir);
+  EXPECT_EQ(d->version, (Version{1, 1}));
+  EXPECT_EQ(d->mode & 07777, 0750u);
+  EXPECT_TRUE(d->has_children);
+  const auto a = s.lookup("docs/a");
+  ASSERT_TRUE(a);
+  EXPECT_EQ(a->type, ObjType::file);
+  EXPECT_EQ(a->mode & 07777, 0640u);
+  EXPECT_FALSE(a->data_missing);  // a new file is empty, and that is known
+  const auto l = s.lookup("docs/l");
+  ASSERT_TRUE(l);
+  EXPECT_EQ(l->type, ObjType::symlink);
+  EXPECT_EQ(l->target, "a");
+  EXPECT_FALSE(s.lookup("docs/none"));
+}
+
+TYPED_TEST(StorePort, RemoteCloseLeavesContentToFetchUntilItIsInstalled) {
+  auto& s = this->s();
+  ASSERT_EQ(s.apply(rec(Op::create, "f", {}, {2, 1}), Origin::remote), std::nullopt);
+  ASSERT_EQ(s.apply(closed("f", {2, 1}, {2, 2}, 5), Origin::remote), std::nullopt);
+  EXPECT_TRUE(s.lookup("f")->data_missing);
+  ASSERT_EQ(s.missing_data().size(), 1u);
+  EXPECT_EQ(s.missing_data()[0], (std::pair<std::string, Version>{"f", {2, 2}}));
+  s.install_data("f", {2, 1}, this->kind.token("stale"));  // an older version: ignored
+  EXPECT_TRUE(s.lookup("f")->data_missing);
+  s.install_data("f", {2, 2}, this->kind.token("hello"));
+  EXPECT_FALSE(s.lookup("f")->data_missing);
+  EXPECT_TRUE(s.missing_data().empty());
+  EXPECT_EQ(this->kind.content("f"), "hello");
+}
+
+TYPED_TEST(StorePort, RenameMovesTheObjectAndItsMissingContent) {
+  auto& s = this->s();
+  ASSERT_EQ(s.apply(rec(Op::mkdir, "d", {}, {1, 1}), Origin::remote), std::nullopt);
+  ASSERT_EQ(s.apply(rec(Op::create, "d/f", {}, {1, 2}), Origin::remote), std::nullopt);
+  ASSERT_EQ(s.apply(closed("d/f", {1, 2}, {1, 3}, 3), Origin::remote), std::nullopt);
+  ASSERT_EQ(s.apply(rec(Op::rename, "d", {1, 1}, {1, 4}, "e"), Origin::remote), std::nullopt);
+  EXPECT_FALSE(s.lookup("d"));
+  EXPECT_EQ(s.lookup("e")->version, (Version{1, 4}));
+  ASSERT_EQ(s.missing_data().size(), 1u);
+  EXPECT_EQ(s.missing_data()[0].first, "e/f");
+}
+
+TYPED_TEST(StorePort, ImpossibleUpdatesAreRefusedWithTheReason) {
+  auto& s = this->s();
+  auto no_parent = s.apply(rec(Op::create, "nowhere/f", {}, {1, 1}), Origin::remote);
+  ASSERT_TRUE(no_parent);
+  EXPECT_NE(no_parent->message.find("parent directory does not exist"), std::string::npos) << no_parent->message;
+  ASSERT_EQ(s.apply(rec(Op::mkdir, "d", {}, {1, 2}), Origin::remote), std::nullopt);
+  ASSERT_EQ(s.apply(rec(Op::create, "d/f", {}, {1, 3}), Origin::remote), std::nullopt);
+  auto not_empty = s.apply(rec(Op::rmdir, "d", {1, 2}, {}), Origin::remote);
+  ASSERT_TRUE(not_empty);
+  EXPECT_NE(not_empty->message.find("directory not empty"), std::string::npos) << not_empty->message;
+  auto exists = s.apply(rec(Op::create, "d/f", {}, {1, 4}), Origin::remote);
+  ASSERT_TRUE(exists);
+  EXPECT_NE(exists->message.find("exists"), std::string::npos);
+  auto is_dir = s.apply(rec(Op::unlink, "d", {1, 2}, {}), Origin::remote);
+  ASSERT_TRUE(is_dir);
+  EXPECT_NE(is_dir->message.find("is a directory"), std::string::npos);
+}
+
+TYPED_TEST(StorePort, ForceReplacesWhatIsThereAndFetchesWhatCannotBeDerived) {
+  auto& s = this->s();
+  ASSERT_EQ(s.apply(rec(Op::mkdir, "x", {}, {1, 1}), Origin::remote), std::nullopt);
+  // A file is forced where a directory was.
+  ASSERT_EQ(s.force(rec(Op::create, "x", {}, {2, 5})), std::nullopt);
+  EXPECT_EQ(s.lookup("x")->type, ObjType::file);
+  EXPECT_EQ(s.lookup("x")->version, (Version{2, 5}));
+  // An update whose base this store never had: made afresh, content fetched.
+  ASSERT_EQ(s.force(closed("y", {2, 6}, {2, 7}, 4)), std::nullopt);
+  ASSERT_TRUE(s.lookup("y"));
+  EXPECT_EQ(s.lookup("y")->version, (Version{2, 7}));
+  EXPECT_TRUE(s.lookup("y")->data_missing);
+}
+
+TYPED_TEST(StorePort, CopyTakesContentButNotVersion) {
+  auto& s = this->s();
+  ASSERT_EQ(s.apply(rec(Op::create, "a", {}, {1, 1}), Origin::remote), std::nullopt);
+  ASSERT_EQ(s.apply(closed("a", {1, 1}, {1, 2}, 3), Origin::remote), std::nullopt);
+  s.install_data("a", {1, 2}, this->kind.token("abc"));
+  ASSERT_EQ(s.apply(rec(Op::create, "a.copy", {}, {1, 3}), Origin::local), std::nullopt);
+  ASSERT_EQ(s.copy("a", "a.copy"), std::nullopt);
+  EXPECT_EQ(this->kind.content("a.copy"), "abc");
+  EXPECT_EQ(s.lookup("a.copy")->version, (Version{1, 3}));
+  ASSERT_EQ(s.apply(closed("b", {}, {1, 4}, 1), Origin::remote).has_value(), true);  // no such file
+}
+
+// ---- PosixStore alone ---------------------------------------------------------
+
+TEST(PosixStore, RecordThroughASymlinkedParentCannotReachOutside) {
+  TempDir dir("posix-store-escape");
+  const auto tree = dir.path() / "tree";
+  const auto outside = dir.path() / "outside";
+  std::filesystem::create_directories(tree);
+  std::filesystem::create_directories(outside);
+  std::filesystem::create_directory_symlink(outside, tree / "link");
+  auto s = open_store(tree);
+  auto e = s->apply(rec(Op::create, "link/evil", {}, {1, 1}), Origin::remote);
+  ASSERT_TRUE(e);
+  EXPECT_NE(e->message.find("symlink"), std::string::npos) << e->message;
+  EXPECT_FALSE(std::filesystem::exists(outside / "evil"));
+  auto m = s->apply(rec(Op::mkdir, "link/d", {}, {1, 2}), Origin::remote);
+  EXPECT_TRUE(m);
+  EXPECT_TRUE(std::filesystem::is_empty(outside));
+  EXPECT_FALSE(s->lookup("link/evil"));
+}
+
+TEST(PosixStore, MetadataFolderIsNeverTouched) {
+  TempDir dir("posix-store-meta");
+  std::filesystem::create_directories(dir.path() / ".intermezzo" / "shared");
+  auto s = open_store(dir.path());
+  EXPECT_TRUE(s->apply(rec(Op::create, ".intermezzo/shared/kml", {}, {1, 1}), Origin::remote));
+  EXPECT_TRUE(s->apply(rec(Op::rmdir, ".intermezzo", {}, {}), Origin::remote));
+  EXPECT_TRUE(std::filesystem::exists(dir.path() / ".intermezzo" / "shared"));
+  EXPECT_FALSE(s->lookup("")->has_children);  // the root shows no entries
+}
+
+TEST(PosixStore, MissingContentIsFoundAgainAfterReopening) {
+  TempDir dir("posix-store-reopen");
+  {
+    auto s = open_store(dir.path());
+    ASSERT_EQ(s->apply(rec(Op::mkdir, "d", {}, {3, 1}), Origin::remote), std::nullopt);
+    ASSERT_EQ(s->apply(rec(Op::create, "d/f", {}, {3, 2}), Origin::remote), std::nullopt);
+    ASSERT_EQ(s->apply(closed("d/f", {3, 2}, {3, 3}, 9), Origin::remote), std::nullopt);
+    s->sync();
+  }
+  auto s = open_store(dir.path());
+  ASSERT_EQ(s->missing_data().size(), 1u);
+  EXPECT_EQ(s->missing_data()[0], (std::pair<std::string, Version>{"d/f", {3, 3}}));
+  EXPECT_EQ(read_version((dir.path() / "d/f").string()), (Version{3, 3}));
+}
+
+}  // namespace
+}  // namespace izo::posix
