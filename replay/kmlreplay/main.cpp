@@ -1,0 +1,8 @@
+#include <iostream>
+
+#include "kmlreplay/kmlreplay.hpp"
+
+int main(int argc, char** argv) {
+  std::ios::sync_with_stdio(false);
+  return izo::replay::kmlreplay_main(std::vector<std::string>(argv + 1, argv + argc), std::cout, std::cerr);
+}
