@@ -12,6 +12,7 @@
 #include <chrono>
 #include <cstdio>
 #include <cstring>
+#include <optional>
 
 namespace izo::presto {
 namespace {
@@ -19,6 +20,50 @@ namespace {
 using kml::Op;
 
 Filter& self() { return *static_cast<Filter*>(fuse_get_context()->private_data); }
+
+pid_t caller_pid() { return fuse_get_context()->pid; }
+
+// Set while Lento's own update runs: it passes unjournaled (ISLENTO).
+thread_local bool t_unjournaled = false;
+
+bool caller_is_lento(Filter& f) { return f.lento() && f.lento()->is_lento(caller_pid()); }
+
+// Taken before an update: Lento's own pass unjournaled; anyone else's waits
+// for the permit (EROFS if Lento refuses or is not there).
+class Gate {
+ public:
+  explicit Gate(Filter& f) : f_(f) {
+    if (!f.lento()) return;
+    if (f.lento()->is_lento(caller_pid())) {
+      t_unjournaled = true;
+      return;
+    }
+    error = f.lento()->begin_update(caller_pid());
+    counted_ = error == 0;
+  }
+  ~Gate() {
+    t_unjournaled = false;
+    if (counted_) f_.lento()->end_update();
+  }
+  Gate(const Gate&) = delete;
+  Gate& operator=(const Gate&) = delete;
+  int error = 0;
+
+ private:
+  Filter& f_;
+  bool counted_ = false;
+};
+
+// Appends a record (not for Lento's own updates) and tells Lento.
+void append(Filter& f, kml::Record r) {
+  if (t_unjournaled) return;
+  const auto n = f.journal().append(std::move(r));
+  if (f.lento()) f.lento()->kml_written(n);
+}
+
+void stamp_fd(Filter& f, int fd, const Version& v) {
+  if (!t_unjournaled) f.lower().set_version_of_fd(fd, v);
+}
 
 // An open file: its own descriptor (opened on demand, closed on release)
 // and whether it was written, which makes its release a close record.
@@ -57,11 +102,12 @@ void parents(const Lower& lower, kml::Record& r) {
 // Stamps the object at `rel` with the record's new version and journals it.
 // A lost stamp is reported but the update stands: the journal has it.
 void journal(Filter& f, kml::Record r, const std::string& stamp_rel) {
+  if (t_unjournaled) return;
   if (r.obj_new.exists()) {
     if (const int e = f.lower().set_version(stamp_rel, r.obj_new); e != 0)
       std::fprintf(stderr, "presto-fuse: %s: cannot stamp version: %s\n", stamp_rel.c_str(), std::strerror(-e));
   }
-  f.journal().append(std::move(r));
+  append(f, std::move(r));
 }
 
 // The attributes of a newly made object, as the record carries them.
@@ -155,7 +201,21 @@ int op_open(const char* path, fuse_file_info* fi) {
   const auto rel = relative(path);
   IZO_HIDE(rel);
   Filter& f = self();
-  const bool truncates = (fi->flags & O_TRUNC) && (fi->flags & O_ACCMODE) != O_RDONLY;
+  const bool writes = (fi->flags & O_ACCMODE) != O_RDONLY;
+  const bool truncates = (fi->flags & O_TRUNC) && writes;
+  if (f.lento() && !caller_is_lento(f)) {
+    // Content this replica does not have yet is fetched before the open.
+    const std::string lower = f.lower().proc_path(rel);
+    if (posix::content_missing(lower)) {
+      if (const int e = f.lento()->fetch(rel, f.lower().version(rel), caller_pid()); e != 0) return e;
+    }
+  }
+  // A writer needs the permit before its first update, as in the original.
+  std::optional<Gate> gate;
+  if (writes) {
+    gate.emplace(f);
+    if (gate->error) return gate->error;
+  }
   std::unique_lock lock(f.update_lock(), std::defer_lock);
   if (truncates) lock.lock();
   const int fd = ::openat(f.lower().root_fd(), rel.c_str(), (fi->flags & ~O_CREAT) | O_CLOEXEC | O_NOFOLLOW);
@@ -177,7 +237,7 @@ int op_statfs(const char*, struct statvfs* st) { return rc(::fstatvfs(self().low
 int op_getxattr(const char* path, const char* name, char* value, size_t size) {
   const auto rel = relative(path);
   IZO_HIDE(rel);
-  if (std::string_view(name).starts_with(kPrivatePrefix)) return -ENODATA;
+  if (std::string_view(name).starts_with(kPrivatePrefix) && !caller_is_lento(self())) return -ENODATA;
   const auto n = ::lgetxattr(self().lower().proc_path(rel).c_str(), name, value, size);
   return n < 0 ? -errno : static_cast<int>(n);
 }
@@ -199,9 +259,10 @@ int op_listxattr(const char* path, char* list, size_t size) {
     if (errno != ERANGE) return -errno;
   }
   std::string visible;
+  const bool lento = caller_is_lento(self());
   for (std::size_t at = 0; at < names.size();) {
     const std::string_view name(names.c_str() + at);
-    if (!name.starts_with(kPrivatePrefix)) visible.append(name).push_back('\0');
+    if (lento || !name.starts_with(kPrivatePrefix)) visible.append(name).push_back('\0');
     at += name.size() + 1;
   }
   if (size == 0) return static_cast<int>(visible.size());
@@ -223,6 +284,8 @@ int op_mknod(const char* path, mode_t mode, dev_t rdev) {
   const auto rel = relative(path);
   IZO_REFUSE(rel);
   Filter& f = self();
+  Gate gate(f);
+  if (gate.error) return gate.error;
   std::lock_guard lock(f.update_lock());
   if (::mknodat(f.lower().root_fd(), rel.c_str(), mode, rdev) != 0) return -errno;
   if (const int e = give_to_caller(f.lower(), rel)) return e;
@@ -238,6 +301,8 @@ int op_mkdir(const char* path, mode_t mode) {
   const auto rel = relative(path);
   IZO_REFUSE(rel);
   Filter& f = self();
+  Gate gate(f);
+  if (gate.error) return gate.error;
   std::lock_guard lock(f.update_lock());
   if (::mkdirat(f.lower().root_fd(), rel.c_str(), mode) != 0) return -errno;
   if (const int e = give_to_caller(f.lower(), rel)) return e;
@@ -253,6 +318,8 @@ int op_symlink(const char* target, const char* path) {
   const auto rel = relative(path);
   IZO_REFUSE(rel);
   Filter& f = self();
+  Gate gate(f);
+  if (gate.error) return gate.error;
   std::lock_guard lock(f.update_lock());
   if (::symlinkat(target, f.lower().root_fd(), rel.c_str()) != 0) return -errno;
   if (const int e = give_to_caller(f.lower(), rel)) return e;
@@ -269,6 +336,8 @@ int op_create(const char* path, mode_t mode, fuse_file_info* fi) {
   const auto rel = relative(path);
   IZO_REFUSE(rel);
   Filter& f = self();
+  Gate gate(f);
+  if (gate.error) return gate.error;
   std::lock_guard lock(f.update_lock());
   const int flags = (fi->flags & ~O_CREAT & ~O_EXCL) | O_CLOEXEC | O_NOFOLLOW;
   int fd = ::openat(f.lower().root_fd(), rel.c_str(), flags | O_CREAT | O_EXCL, mode);
@@ -285,9 +354,8 @@ int op_create(const char* path, mode_t mode, fuse_file_info* fi) {
   describe_new(f.lower(), r);
   parents(f.lower(), r);
   r.obj_new = f.journal().next_version();
-  if (const int e = f.lower().set_version_of_fd(fd, r.obj_new); e != 0)
-    std::fprintf(stderr, "presto-fuse: %s: cannot stamp version: %s\n", rel.c_str(), std::strerror(-e));
-  f.journal().append(std::move(r));
+  stamp_fd(f, fd, r.obj_new);
+  append(f, std::move(r));
   return 0;
 }
 
@@ -295,12 +363,14 @@ int op_unlink(const char* path) {
   const auto rel = relative(path);
   IZO_HIDE(rel);
   Filter& f = self();
+  Gate gate(f);
+  if (gate.error) return gate.error;
   std::lock_guard lock(f.update_lock());
   auto r = record(Op::unlink, rel);
   r.obj_old = f.lower().version(rel);
   if (::unlinkat(f.lower().root_fd(), rel.c_str(), 0) != 0) return -errno;
   parents(f.lower(), r);
-  f.journal().append(std::move(r));
+  append(f, std::move(r));
   return 0;
 }
 
@@ -308,12 +378,14 @@ int op_rmdir(const char* path) {
   const auto rel = relative(path);
   IZO_HIDE(rel);
   Filter& f = self();
+  Gate gate(f);
+  if (gate.error) return gate.error;
   std::lock_guard lock(f.update_lock());
   auto r = record(Op::rmdir, rel);
   r.obj_old = f.lower().version(rel);
   if (::unlinkat(f.lower().root_fd(), rel.c_str(), AT_REMOVEDIR) != 0) return -errno;
   parents(f.lower(), r);
-  f.journal().append(std::move(r));
+  append(f, std::move(r));
   return 0;
 }
 
@@ -325,6 +397,8 @@ int op_rename(const char* from, const char* to, unsigned int flags) {
   // An exchange is two updates at once; one KML record cannot say it.
   if (flags & ~static_cast<unsigned>(RENAME_NOREPLACE)) return -EINVAL;
   Filter& f = self();
+  Gate gate(f);
+  if (gate.error) return gate.error;
   std::lock_guard lock(f.update_lock());
   auto r = record(Op::rename, src);
   r.path2 = dst;
@@ -345,6 +419,8 @@ int op_link(const char* from, const char* to) {
   IZO_HIDE(src);
   IZO_REFUSE(dst);
   Filter& f = self();
+  Gate gate(f);
+  if (gate.error) return gate.error;
   std::lock_guard lock(f.update_lock());
   auto r = record(Op::link, src);
   r.path2 = dst;
@@ -373,8 +449,8 @@ void journal_setattr(Filter& f, const std::string& rel, int fd, std::uint32_t va
   }
   r.obj_new = f.journal().next_version();
   if (fd >= 0) {
-    f.lower().set_version_of_fd(fd, r.obj_new);
-    f.journal().append(std::move(r));
+    stamp_fd(f, fd, r.obj_new);
+    append(f, std::move(r));
   } else {
     journal(f, std::move(r), rel);
   }
@@ -384,6 +460,8 @@ int op_chmod(const char* path, mode_t mode, fuse_file_info* fi) {
   const auto rel = relative(path);
   IZO_HIDE(rel);
   Filter& f = self();
+  Gate gate(f);
+  if (gate.error) return gate.error;
   std::lock_guard lock(f.update_lock());
   const int fd = fi && fi->fh ? handle_of(fi)->fd : -1;
   const Version before = fd >= 0 ? f.lower().version_of_fd(fd) : f.lower().version(rel);
@@ -397,6 +475,8 @@ int op_chown(const char* path, uid_t uid, gid_t gid, fuse_file_info* fi) {
   const auto rel = relative(path);
   IZO_HIDE(rel);
   Filter& f = self();
+  Gate gate(f);
+  if (gate.error) return gate.error;
   std::lock_guard lock(f.update_lock());
   const int fd = fi && fi->fh ? handle_of(fi)->fd : -1;
   const Version before = fd >= 0 ? f.lower().version_of_fd(fd) : f.lower().version(rel);
@@ -415,6 +495,8 @@ int op_truncate(const char* path, off_t size, fuse_file_info* fi) {
   const auto rel = relative(path);
   IZO_HIDE(rel);
   Filter& f = self();
+  Gate gate(f);
+  if (gate.error) return gate.error;
   std::lock_guard lock(f.update_lock());
   int fd = fi && fi->fh ? handle_of(fi)->fd : -1;
   const bool own = fd < 0;
@@ -432,6 +514,8 @@ int op_utimens(const char* path, const timespec tv[2], fuse_file_info* fi) {
   const auto rel = relative(path);
   IZO_HIDE(rel);
   Filter& f = self();
+  Gate gate(f);
+  if (gate.error) return gate.error;
   std::lock_guard lock(f.update_lock());
   const int fd = fi && fi->fh ? handle_of(fi)->fd : -1;
   const Version before = fd >= 0 ? f.lower().version_of_fd(fd) : f.lower().version(rel);
@@ -463,27 +547,27 @@ int op_fallocate(const char*, int mode, off_t off, off_t len, fuse_file_info* fi
 // A written file's new content is one close record, journaled when the
 // application closes a descriptor of it (flush comes with close(2); release
 // comes later, asynchronously) and at release for writes after that.
-void journal_close(const char* path, Handle* h) {
-  if (!path || !h->written.exchange(false)) return;
+int journal_close(const char* path, Handle* h) {
+  if (!path || !h->written.exchange(false)) return 0;
   const auto rel = relative(path);
   Filter& f = self();
+  Gate gate(f);
+  if (gate.error) return gate.error;
   std::lock_guard lock(f.update_lock());
   struct stat st {};
-  if (::fstat(h->fd, &st) != 0 || st.st_nlink == 0) return;  // gone: its unlink is journaled
+  if (::fstat(h->fd, &st) != 0 || st.st_nlink == 0) return 0;  // gone: its unlink is journaled
   auto r = record(Op::close, rel);
   r.obj_old = f.lower().version_of_fd(h->fd);
   r.attrs.valid = IZO_ATTR_SIZE | IZO_ATTR_MTIME;
   r.attrs.size = static_cast<std::uint64_t>(st.st_size);
   r.attrs.mtime_ns = ns_of(st.st_mtim);
   r.obj_new = f.journal().next_version();
-  f.lower().set_version_of_fd(h->fd, r.obj_new);
-  f.journal().append(std::move(r));
-}
-
-int op_flush(const char* path, fuse_file_info* fi) {
-  journal_close(path, handle_of(fi));
+  stamp_fd(f, h->fd, r.obj_new);
+  append(f, std::move(r));
   return 0;
 }
+
+int op_flush(const char* path, fuse_file_info* fi) { return journal_close(path, handle_of(fi)); }
 
 int op_release(const char* path, fuse_file_info* fi) {
   Handle* h = handle_of(fi);
@@ -508,8 +592,10 @@ int op_fsyncdir(const char*, int, fuse_file_info* fi) {
 int op_setxattr(const char* path, const char* name, const char* value, size_t size, int flags) {
   const auto rel = relative(path);
   IZO_HIDE(rel);
-  if (std::string_view(name).starts_with(kPrivatePrefix)) return -EPERM;
   Filter& f = self();
+  if (std::string_view(name).starts_with(kPrivatePrefix) && !caller_is_lento(f)) return -EPERM;
+  Gate gate(f);
+  if (gate.error) return gate.error;
   std::lock_guard lock(f.update_lock());
   auto r = record(Op::setxattr, rel);
   r.obj_old = f.lower().version(rel);
@@ -525,8 +611,10 @@ int op_setxattr(const char* path, const char* name, const char* value, size_t si
 int op_removexattr(const char* path, const char* name) {
   const auto rel = relative(path);
   IZO_HIDE(rel);
-  if (std::string_view(name).starts_with(kPrivatePrefix)) return -ENODATA;
   Filter& f = self();
+  if (std::string_view(name).starts_with(kPrivatePrefix) && !caller_is_lento(f)) return -ENODATA;
+  Gate gate(f);
+  if (gate.error) return gate.error;
   std::lock_guard lock(f.update_lock());
   auto r = record(Op::delxattr, rel);
   r.obj_old = f.lower().version(rel);

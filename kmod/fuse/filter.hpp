@@ -11,6 +11,7 @@
 #include <string>
 
 #include "journal.hpp"
+#include "lento_channel.hpp"
 #include "lower.hpp"
 
 namespace izo::presto {
@@ -23,20 +24,23 @@ struct FilterOptions {
 
 class Filter {
  public:
-  Filter(Lower lower, std::unique_ptr<Journal> journal, FilterOptions options)
-      : lower_(std::move(lower)), journal_(std::move(journal)), options_(std::move(options)) {}
+  // `lento` is null when the filter runs without Lento (journaling only).
+  Filter(Lower lower, std::unique_ptr<Journal> journal, std::unique_ptr<LentoChannel> lento, FilterOptions options)
+      : lower_(std::move(lower)), journal_(std::move(journal)), lento_(std::move(lento)), options_(std::move(options)) {}
 
   // The operation table; each entry finds this Filter in fuse_get_context().
   static const fuse_operations& operations();
 
   const Lower& lower() const { return lower_; }
   Journal& journal() { return *journal_; }
+  LentoChannel* lento() { return lento_.get(); }
   std::mutex& update_lock() { return update_; }
   const FilterOptions& options() const { return options_; }
 
  private:
   Lower lower_;
   std::unique_ptr<Journal> journal_;
+  std::unique_ptr<LentoChannel> lento_;
   FilterOptions options_;
   std::mutex update_;  // one update (lower change + record) at a time
 };

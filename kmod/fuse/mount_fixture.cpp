@@ -42,7 +42,7 @@ std::optional<std::string> fuse_unavailable() {
   return std::nullopt;
 }
 
-Mount::Mount(std::vector<std::string> extra_args) : extra_(std::move(extra_args)) {
+Mount::Mount(std::vector<std::string> extra_args, bool with_lento) : extra_(std::move(extra_args)), lento_(with_lento) {
   holding_ = dir_.path() / "holding";
   mnt_ = dir_.path() / "mnt";
   log_ = dir_.path() / "presto-fuse.log";
@@ -58,8 +58,9 @@ Mount::~Mount() {
 }
 
 void Mount::start() {
-  std::vector<std::string> args{PRESTO_FUSE_BIN, holding_.string(), mnt_.string(), "--fileset",
-                                "shared",        "--host-id",       "7",          "--no-lento"};
+  std::vector<std::string> args{PRESTO_FUSE_BIN, holding_.string(), mnt_.string(), "--fileset", "shared",
+                                "--host-id", "7"};
+  args.push_back(lento_ ? "--permit-wait=10" : "--no-lento");
   args.insert(args.end(), extra_.begin(), extra_.end());
   pid_ = ::fork();
   if (pid_ < 0) throw std::runtime_error("fork failed");

@@ -20,7 +20,8 @@ std::optional<std::string> fuse_unavailable();
 
 class Mount {
  public:
-  explicit Mount(std::vector<std::string> extra_args = {});
+  // Journaling only, unless `with_lento`: then updates wait for a Lento on socket().
+  explicit Mount(std::vector<std::string> extra_args = {}, bool with_lento = false);
   ~Mount();
   Mount(const Mount&) = delete;
   Mount& operator=(const Mount&) = delete;
@@ -35,6 +36,7 @@ class Mount {
   const std::filesystem::path& holding() const { return holding_; }
   const std::filesystem::path& mnt() const { return mnt_; }
   std::filesystem::path kml() const { return holding_ / ".intermezzo" / "shared" / "kml"; }
+  std::filesystem::path socket() const { return holding_ / ".intermezzo" / "shared" / "presto.sock"; }
   // The journal's records, read from the file (the filter may run).
   std::vector<kml::Record> records() const;
   // What the filter wrote on stderr so far.
@@ -44,6 +46,7 @@ class Mount {
   posix::TempDir dir_{"presto-fuse-test"};
   std::filesystem::path holding_, mnt_, log_;
   std::vector<std::string> extra_;
+  bool lento_ = false;
   pid_t pid_ = -1;
 };
 

@@ -6,6 +6,7 @@
 
 #include <CLI/CLI.hpp>
 #include <cstdio>
+#include <chrono>
 #include <filesystem>
 
 #include "filter.hpp"
@@ -13,7 +14,8 @@
 namespace {
 
 int run(const std::string& holding, const std::string& mountpoint, izo::presto::FilterOptions options,
-        izo::kml::SyncPolicy sync, const std::string& extra_options, bool debug) {
+        izo::kml::SyncPolicy sync, const std::string& extra_options, bool debug, bool no_lento,
+        std::string socket, int permit_wait_s) {
   using namespace izo::presto;
   auto lower = Lower::open(holding);
   if (!lower) {
@@ -41,7 +43,24 @@ int run(const std::string& holding, const std::string& mountpoint, izo::presto::
                options.fileset.c_str(), static_cast<unsigned long long>(options.host),
                (meta / "kml").c_str(), static_cast<unsigned long long>((*journal)->last_recno()));
 
-  Filter filter(std::move(*lower), std::move(*journal), options);
+  std::unique_ptr<LentoChannel> lento;
+  if (!no_lento) {
+    LentoChannel::Options lo;
+    lo.socket = socket.empty() ? meta / "presto.sock" : std::filesystem::path(socket);
+    lo.fileset = options.fileset;
+    lo.permit_wait = std::chrono::seconds(permit_wait_s);
+    lo.fetch_wait = std::chrono::seconds(permit_wait_s);
+    Journal* j = journal->get();
+    auto channel = LentoChannel::listen(lo, [j] { return j->last_recno(); });
+    if (!channel) {
+      std::fprintf(stderr, "presto-fuse: %s\n", channel.error().message.c_str());
+      return 2;
+    }
+    lento = std::move(*channel);
+    std::fprintf(stderr, "presto-fuse: waiting for Lento on %s; updates fail with EROFS until it attaches\n",
+                 lo.socket.c_str());
+  }
+  Filter filter(std::move(*lower), std::move(*journal), std::move(lento), options);
   std::string mount_options = "default_permissions,fsname=presto:" + options.fileset + ",subtype=intermezzo";
   if (::geteuid() == 0) mount_options += ",allow_other";
   if (!extra_options.empty()) mount_options += "," + extra_options;
@@ -86,11 +105,17 @@ int main(int argc, char** argv) {
   std::string holding, mountpoint, extra, sync_name = "group";
   izo::presto::FilterOptions options;
   bool no_lento = false, debug = false;
+  std::string socket;
+  int permit_wait_s = 60;
   app.add_option("holding", holding, "the wrapped directory holding the fileset's files")->required();
   app.add_option("mountpoint", mountpoint, "where the fileset appears")->required();
   app.add_option("--fileset", options.fileset, "the fileset's name")->required();
   app.add_option("--host-id", options.host, "this host's id, stamped in versions")->capture_default_str();
   app.add_flag("--no-lento", no_lento, "journal only: no upcalls to Lento (no permits, no fetches)");
+  app.add_option("--socket", socket, "the upcall socket Lento attaches to (default HOLDING/.intermezzo/FILESET/presto.sock)");
+  app.add_option("--permit-wait", permit_wait_s, "seconds an update waits for Lento's permit (or a fetch for its data)")
+      ->capture_default_str()
+      ->check(CLI::PositiveNumber);
   app.add_option("--sync", sync_name, "when the journal is made durable: group, always, off")
       ->capture_default_str()
       ->check(CLI::IsMember({"group", "always", "off"}));
@@ -101,13 +126,7 @@ int main(int argc, char** argv) {
     std::fprintf(stderr, "presto-fuse: --host-id must not be 0\n");
     return 64;
   }
-  if (!no_lento) {
-    std::fprintf(stderr,
-                 "presto-fuse: the upcall channel to Lento is not built yet; run with --no-lento "
-                 "(journaling only)\n");
-    return 64;
-  }
   izo::kml::SyncPolicy sync;
   sync.mode = *izo::kml::sync_mode_from_name(sync_name);
-  return run(holding, mountpoint, options, sync, extra, debug);
+  return run(holding, mountpoint, options, sync, extra, debug, no_lento, socket, permit_wait_s);
 }
