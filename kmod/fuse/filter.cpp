@@ -563,6 +563,8 @@ int journal_close(const char* path, Handle* h) {
   r.attrs.mtime_ns = ns_of(st.st_mtim);
   r.obj_new = f.journal().next_version();
   stamp_fd(f, h->fd, r.obj_new);
+  // What the application wrote is this version's content, here.
+  if (!t_unjournaled) ::fremovexattr(h->fd, posix::kMissingXattr);
   append(f, std::move(r));
   return 0;
 }
