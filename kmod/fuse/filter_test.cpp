@@ -264,3 +264,20 @@ TEST(PrestoFuse, FilterKilledMidWorkloadRestartsAndJournalGoesOn) {
 
 }  // namespace
 }  // namespace izo::presto::testing
+
+namespace izo::presto::testing {
+namespace {
+
+TEST(PrestoFuse, FileWrittenHereNoLongerWaitsForFetchedContent) {
+  REQUIRE_FUSE();
+  Mount m;
+  write_file(m.mnt() / "f", "old");
+  ASSERT_EQ(::lsetxattr((m.holding() / "f").c_str(), "trusted.izo.missing", "", 0, 0), 0);
+  write_file(m.mnt() / "f", "written here");
+  char v[4];
+  EXPECT_LT(::lgetxattr((m.holding() / "f").c_str(), "trusted.izo.missing", v, sizeof v), 0);
+  EXPECT_EQ(errno, ENODATA);
+}
+
+}  // namespace
+}  // namespace izo::presto::testing
