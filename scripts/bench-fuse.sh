@@ -2,8 +2,11 @@
 # presto-fuse against native on the same large tree (issue 5's benchmark; not
 # part of the test run). Steps: untar, copy, find, du, grep, rm; caches dropped
 # and everything synced between steps. Prints each step's time, its ratio, and
-# the total. Needs root (drop_caches, the mount). Default tree: a tarball of
-# /usr/include (about 25,000 entries, 300 MB); BENCH_TREE=DIR to choose another.
+# the total. Needs root (drop_caches, loop devices, the mount). Default tree: a
+# tarball of /usr/include (about 25,000 entries, 300 MB); BENCH_TREE=DIR to
+# choose another. Native and FUSE each run on a fresh ext4 image (loop
+# mounted), so neither inherits the other's deleted inodes: ext4's inode
+# allocator slows down badly in groups full of recently deleted inodes.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/install-deps.sh
@@ -16,8 +19,16 @@ work=$(mktemp -d /tmp/bench-fuse.XXXXXX)
 pid=""
 cleanup() {
   if [ -n "$pid" ]; then kill "$pid" 2>/dev/null || true; wait "$pid" 2>/dev/null || true; fi
-  fusermount3 -u -z "$work/mnt" 2>/dev/null || true
+  fusermount3 -u -z "$work/fuse/mnt" 2>/dev/null || true
+  umount "$work/native" 2>/dev/null || true
+  umount "$work/fuse" 2>/dev/null || true
   rm -rf "$work"
+}
+fresh_fs() {  # fresh_fs DIR: a new ext4 filesystem mounted on DIR
+  mkdir -p "$1"
+  truncate -s 4G "$1.img"
+  mkfs.ext4 -q -F "$1.img"
+  mount -o loop "$1.img" "$1"
 }
 trap cleanup EXIT
 tar -C "$(dirname "$tree")" -cf "$work/tree.tar" "$(basename "$tree")"
@@ -47,13 +58,15 @@ run_all() {  # run_all DIR: prints "name seconds" lines
 }
 
 command -v bc >/dev/null || apt-get install -y -qq bc >/dev/null
-native=$(run_all "$work/native")
-mkdir -p "$work/holding" "$work/mnt"
-build/kmod/fuse/presto-fuse "$work/holding" "$work/mnt" --fileset bench --no-lento 2>"$work/presto.log" &
+fresh_fs "$work/native"
+native=$(run_all "$work/native/tree")
+fresh_fs "$work/fuse"
+mkdir -p "$work/fuse/holding" "$work/fuse/mnt"
+build/kmod/fuse/presto-fuse "$work/fuse/holding" "$work/fuse/mnt" --fileset bench --no-lento 2>"$work/presto.log" &
 pid=$!
-for _ in $(seq 100); do mountpoint -q "$work/mnt" && break; sleep 0.05; done
-fused=$(run_all "$work/mnt")
-records=$(build/replay/kmldump --check "$work/holding/.intermezzo/bench/kml" 2>&1 | tail -1)
+for _ in $(seq 100); do mountpoint -q "$work/fuse/mnt" && break; sleep 0.05; done
+fused=$(run_all "$work/fuse/mnt")
+records=$(build/replay/kmldump --check "$work/fuse/holding/.intermezzo/bench/kml" 2>&1 | tail -1)
 
 printf "%-6s %10s %10s %7s\n" step native_s fuse_s ratio
 total_n=0; total_f=0
