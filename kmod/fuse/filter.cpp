@@ -280,56 +280,39 @@ int op_access(const char* path, int) {
 
 // ---- updates ------------------------------------------------------------------
 
-int op_mknod(const char* path, mode_t mode, dev_t rdev) {
+// mknod, mkdir, symlink: `make` makes the object at (root, rel), then it is
+// given to the caller, journaled and stamped.
+template <class Make>
+int make_object(const char* path, Op op, Make make, const char* target = nullptr) {
   const auto rel = relative(path);
   IZO_REFUSE(rel);
   Filter& f = self();
   Gate gate(f);
   if (gate.error) return gate.error;
   std::lock_guard lock(f.update_lock());
-  if (::mknodat(f.lower().root_fd(), rel.c_str(), mode, rdev) != 0) return -errno;
+  if (make(f.lower().root_fd(), rel.c_str()) != 0) return -errno;
   if (const int e = give_to_caller(f.lower(), rel)) return e;
-  auto r = record(S_ISREG(mode) ? Op::create : Op::mknod, rel);
+  auto r = record(op, rel);
   describe_new(f.lower(), r);
+  if (target) r.path2 = target;
   parents(f.lower(), r);
   r.obj_new = f.journal().next_version();
   journal(f, std::move(r), rel);
   return 0;
+}
+
+int op_mknod(const char* path, mode_t mode, dev_t rdev) {
+  return make_object(path, S_ISREG(mode) ? Op::create : Op::mknod,
+                     [&](int dir, const char* name) { return ::mknodat(dir, name, mode, rdev); });
 }
 
 int op_mkdir(const char* path, mode_t mode) {
-  const auto rel = relative(path);
-  IZO_REFUSE(rel);
-  Filter& f = self();
-  Gate gate(f);
-  if (gate.error) return gate.error;
-  std::lock_guard lock(f.update_lock());
-  if (::mkdirat(f.lower().root_fd(), rel.c_str(), mode) != 0) return -errno;
-  if (const int e = give_to_caller(f.lower(), rel)) return e;
-  auto r = record(Op::mkdir, rel);
-  describe_new(f.lower(), r);
-  parents(f.lower(), r);
-  r.obj_new = f.journal().next_version();
-  journal(f, std::move(r), rel);
-  return 0;
+  return make_object(path, Op::mkdir, [&](int dir, const char* name) { return ::mkdirat(dir, name, mode); });
 }
 
 int op_symlink(const char* target, const char* path) {
-  const auto rel = relative(path);
-  IZO_REFUSE(rel);
-  Filter& f = self();
-  Gate gate(f);
-  if (gate.error) return gate.error;
-  std::lock_guard lock(f.update_lock());
-  if (::symlinkat(target, f.lower().root_fd(), rel.c_str()) != 0) return -errno;
-  if (const int e = give_to_caller(f.lower(), rel)) return e;
-  auto r = record(Op::symlink, rel);
-  describe_new(f.lower(), r);
-  r.path2 = target;
-  parents(f.lower(), r);
-  r.obj_new = f.journal().next_version();
-  journal(f, std::move(r), rel);
-  return 0;
+  return make_object(
+      path, Op::symlink, [&](int dir, const char* name) { return ::symlinkat(target, dir, name); }, target);
 }
 
 int op_create(const char* path, mode_t mode, fuse_file_info* fi) {
@@ -359,35 +342,24 @@ int op_create(const char* path, mode_t mode, fuse_file_info* fi) {
   return 0;
 }
 
-int op_unlink(const char* path) {
+// unlink and rmdir: the object's version goes into the record first.
+int remove_object(const char* path, Op op) {
   const auto rel = relative(path);
   IZO_HIDE(rel);
   Filter& f = self();
   Gate gate(f);
   if (gate.error) return gate.error;
   std::lock_guard lock(f.update_lock());
-  auto r = record(Op::unlink, rel);
+  auto r = record(op, rel);
   r.obj_old = f.lower().version(rel);
-  if (::unlinkat(f.lower().root_fd(), rel.c_str(), 0) != 0) return -errno;
+  if (::unlinkat(f.lower().root_fd(), rel.c_str(), op == Op::rmdir ? AT_REMOVEDIR : 0) != 0) return -errno;
   parents(f.lower(), r);
   append(f, std::move(r));
   return 0;
 }
 
-int op_rmdir(const char* path) {
-  const auto rel = relative(path);
-  IZO_HIDE(rel);
-  Filter& f = self();
-  Gate gate(f);
-  if (gate.error) return gate.error;
-  std::lock_guard lock(f.update_lock());
-  auto r = record(Op::rmdir, rel);
-  r.obj_old = f.lower().version(rel);
-  if (::unlinkat(f.lower().root_fd(), rel.c_str(), AT_REMOVEDIR) != 0) return -errno;
-  parents(f.lower(), r);
-  append(f, std::move(r));
-  return 0;
-}
+int op_unlink(const char* path) { return remove_object(path, Op::unlink); }
+int op_rmdir(const char* path) { return remove_object(path, Op::rmdir); }
 
 int op_rename(const char* from, const char* to, unsigned int flags) {
   const auto src = relative(from);
