@@ -1,5 +1,7 @@
 #include "filter.hpp"
 
+#include "util/fileset_path.hpp"
+
 #include <dirent.h>
 #include <fcntl.h>
 #include <sys/file.h>
@@ -95,8 +97,8 @@ kml::Record record(Op op, std::string path) {
 
 // Fills the parent versions of `r` (entry operations leave them unchanged).
 void parents(const Lower& lower, kml::Record& r) {
-  r.parent_old = r.parent_new = lower.version(parent_of(r.path));
-  if (r.op == Op::rename || r.op == Op::link) r.tparent_old = r.tparent_new = lower.version(parent_of(r.path2));
+  r.parent_old = r.parent_new = lower.version(parent_path(r.path));
+  if (r.op == Op::rename || r.op == Op::link) r.tparent_old = r.tparent_new = lower.version(parent_path(r.path2));
 }
 
 // Stamps the object at `rel` with the record's new version and journals it.
@@ -129,7 +131,7 @@ int give_to_caller(const Lower& lower, const std::string& rel) {
   const fuse_context* c = fuse_get_context();
   struct stat parent {};
   gid_t gid = c->gid;
-  if (lower.stat(parent_of(rel), parent) == 0 && (parent.st_mode & S_ISGID)) gid = parent.st_gid;
+  if (lower.stat(parent_path(rel), parent) == 0 && (parent.st_mode & S_ISGID)) gid = parent.st_gid;
   return ::fchownat(lower.root_fd(), Lower::at(rel), c->uid, gid, AT_SYMLINK_NOFOLLOW) == 0 ? 0 : -errno;
 }
 

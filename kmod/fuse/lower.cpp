@@ -21,11 +21,6 @@ bool is_private(std::string_view rel) {
          (rel.size() == kMetaDir.size() || rel[kMetaDir.size()] == '/');
 }
 
-std::string parent_of(std::string_view rel) {
-  const auto slash = rel.rfind('/');
-  return slash == std::string_view::npos ? std::string() : std::string(rel.substr(0, slash));
-}
-
 Result<Lower> Lower::open(const std::string& root) {
   const int fd = ::open(root.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
   if (fd < 0) return Error{root + ": " + std::strerror(errno), 0};

@@ -28,9 +28,6 @@ std::string relative(const char* fuse_path);
 // Whether a fileset-relative path is the metadata folder or inside it.
 bool is_private(std::string_view rel);
 
-// The parent of a fileset-relative path ("" for a top-level name).
-std::string parent_of(std::string_view rel);
-
 class Lower {
  public:
   // Opens the root of the wrapped tree; fails if it is not a directory.

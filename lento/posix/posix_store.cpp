@@ -453,12 +453,6 @@ std::vector<std::pair<std::string, Version>> PosixStore::missing_data() const {
 
 void PosixStore::sync() { ::syncfs(root_fd_); }
 
-namespace {
-bool at_or_under(const std::string& p, const std::string& dir) {
-  return p == dir || (p.size() > dir.size() && p.compare(0, dir.size(), dir) == 0 && p[dir.size()] == '/');
-}
-}  // namespace
-
 void PosixStore::forget_missing_under(const std::string& path) {
   std::erase_if(missing_, [&](const std::string& p) { return at_or_under(p, path); });
 }

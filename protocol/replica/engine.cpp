@@ -15,6 +15,7 @@
 
 #include "fsm/machines.hpp"
 #include "replica/version_rule.hpp"
+#include "util/fileset_path.hpp"
 
 namespace izo::replica {
 
@@ -43,23 +44,14 @@ namespace sle = fsm::server_link_events;
 namespace ce = fsm::conflict_events;
 
 bool touches(const kml::Record& r, const std::string& path) {
-  auto hit = [&](const std::string& p) {
-    return p == path || (p.size() > path.size() && p.compare(0, path.size(), path) == 0 &&
-                         p[path.size()] == '/');
-  };
   const bool p2_is_path = r.op == Op::rename || r.op == Op::link;
-  return hit(r.path) || (p2_is_path && hit(r.path2));
+  return at_or_under(r.path, path) || (p2_is_path && at_or_under(r.path2, path));
 }
 
 // The names a record changes: both for a rename or a link.
 std::vector<std::string> names_of(const kml::Record& r) {
   if (r.op == Op::rename || r.op == Op::link) return {r.path, r.path2};
   return {r.path};
-}
-
-// The new versions a record produces (obj_new; rename/link targets share it).
-void new_stamps(const kml::Record& r, std::set<Version>& out) {
-  if (r.obj_new.exists()) out.insert(r.obj_new);
 }
 
 kml::Record noop_in_place_of(const kml::Record& r) {
@@ -189,11 +181,7 @@ struct Engine::Impl : fsm::PermitClientActions, fsm::ClientLinkActions, fsm::Per
     const auto from = state.store_synced_through + 1;
     auto tail = ports.journal.read(from, SIZE_MAX);
     if (tail.empty()) return;
-    std::vector<std::set<Version>> later(tail.size());
-    for (std::size_t i = tail.size(); i-- > 1;) {
-      later[i - 1] = later[i];
-      new_stamps(tail[i], later[i - 1]);
-    }
+    const auto later = later_stamps(tail);
     // Each name's state once the whole tail is applied. A record whose names
     // all hold that state already is in the store, or was undone by later
     // records that are too (a create of a name later removed, say).
@@ -399,11 +387,7 @@ struct Engine::Impl : fsm::PermitClientActions, fsm::ClientLinkActions, fsm::Per
 
   void on_update_notify(const std::vector<kml::Record>& recs) {
     auto& pc = server_counters();
-    std::vector<std::set<Version>> later(recs.size());
-    for (std::size_t i = recs.size(); i-- > 1;) {
-      later[i - 1] = later[i];
-      new_stamps(recs[i], later[i - 1]);
-    }
+    const auto later = later_stamps(recs);
     for (const auto& r : recs) {
       if (auto bad = kml::check(r)) return drop(cfg.server, "record " + std::to_string(r.recno) + " refused: " + bad->message);
     }
@@ -965,11 +949,7 @@ struct Engine::Impl : fsm::PermitClientActions, fsm::ClientLinkActions, fsm::Per
                                         "reintegration needs the permit", {}});
       return;
     }
-    std::vector<std::set<Version>> later(m.records.size());
-    for (std::size_t i = m.records.size(); i-- > 1;) {
-      later[i - 1] = later[i];
-      new_stamps(m.records[i], later[i - 1]);
-    }
+    const auto later = later_stamps(m.records);
     wire::ReintegrateReply reply{wire::Status::ok, 0, 0, "", {}};
     bool journaled_any = false;
     for (const auto& r : m.records) {

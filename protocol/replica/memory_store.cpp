@@ -2,6 +2,8 @@
 
 #include <sstream>
 
+#include "util/fileset_path.hpp"
+
 namespace izo::replica {
 namespace {
 
@@ -9,11 +11,6 @@ namespace {
 constexpr Version kUnknownData{0, ~std::uint64_t{0}};
 
 using kml::Op;
-
-std::string parent_of(std::string_view path) {
-  const auto slash = path.rfind('/');
-  return slash == std::string_view::npos ? std::string() : std::string(path.substr(0, slash));
-}
 
 Error fail(std::string_view path, std::string why) {
   return Error{std::string(path) + ": " + std::move(why), 0};
@@ -87,7 +84,7 @@ std::optional<ObjectInfo> MemoryStore::lookup(std::string_view path) const {
 }
 
 std::optional<Error> MemoryStore::add(const std::string& path, Inode inode) {
-  const Inode* parent = find(parent_of(path));
+  const Inode* parent = find(parent_path(path));
   if (!parent) return fail(path, "parent directory does not exist");
   if (parent->type != ObjType::dir) return fail(path, "parent is not a directory");
   if (find(path)) return fail(path, "exists");
@@ -117,7 +114,7 @@ std::optional<Error> MemoryStore::move(const std::string& from, const std::strin
   if (from == to) return std::nullopt;
   if (under(to, from)) return fail(to, "cannot move a directory into itself");
   if (!find(from)) return fail(from, "does not exist");
-  const Inode* tparent = find(parent_of(to));
+  const Inode* tparent = find(parent_path(to));
   if (!tparent || tparent->type != ObjType::dir) return fail(to, "target directory does not exist");
   if (const Inode* existing = find(to)) {
     const bool src_dir = find(from)->type == ObjType::dir;
@@ -189,7 +186,7 @@ std::optional<Error> MemoryStore::apply(const kml::Record& r, Origin origin) {
       auto it = live_.names.find(r.path);
       if (it == live_.names.end()) return fail(r.path, "does not exist");
       if (live_.inodes.at(it->second).type == ObjType::dir) return fail(r.path, "cannot link a directory");
-      const Inode* parent = find(parent_of(r.path2));
+      const Inode* parent = find(parent_path(r.path2));
       if (!parent || parent->type != ObjType::dir) return fail(r.path2, "parent directory does not exist");
       if (find(r.path2)) return fail(r.path2, "exists");
       const auto ino = it->second;

@@ -1,14 +1,11 @@
 #include "replica/version_rule.hpp"
 
+#include "util/fileset_path.hpp"
+
 namespace izo::replica {
 namespace {
 
 using kml::Op;
-
-std::string parent_of(const std::string& path) {
-  const auto slash = path.rfind('/');
-  return slash == std::string::npos ? std::string() : path.substr(0, slash);
-}
 
 std::string show(const std::optional<ObjectInfo>& o) {
   return o ? to_string(o->version) : std::string("absent");
@@ -28,9 +25,9 @@ Decision decide_new_name(const kml::Record& r, const std::string& name, const St
                          const std::set<Version>& later) {
   const auto obj = s.lookup(name);
   if (done(obj, r, later)) return {Verdict::duplicate, name, ""};
-  const auto parent = s.lookup(parent_of(name));
-  if (!parent) return conflict(parent_of(name), "parent directory is gone here");
-  if (parent->type != ObjType::dir) return conflict(parent_of(name), "parent is not a directory here");
+  const auto parent = s.lookup(parent_path(name));
+  if (!parent) return conflict(parent_path(name), "parent directory is gone here");
+  if (parent->type != ObjType::dir) return conflict(parent_path(name), "parent is not a directory here");
   if (obj && r.op == Op::mkdir && name == r.path && obj->type == ObjType::dir)
     return {Verdict::merge, name, "directory created on both sides"};
   if (obj) return conflict(name, "name exists here too (version " + show(obj) + ")");
@@ -71,9 +68,9 @@ Decision decide_rename(const kml::Record& r, const StoreView& s, const std::set<
     if (later.contains(from->version)) return {Verdict::duplicate, r.path, ""};
     return conflict(r.path, "renamed there, changed here");
   }
-  const auto tparent = s.lookup(parent_of(r.path2));
+  const auto tparent = s.lookup(parent_path(r.path2));
   if (!tparent || tparent->type != ObjType::dir)
-    return conflict(parent_of(r.path2), "rename target's directory is gone here");
+    return conflict(parent_path(r.path2), "rename target's directory is gone here");
   if (to) {
     const bool expected = r.target_old.exists() && to->version == r.target_old;
     if (!expected)
@@ -89,6 +86,15 @@ Decision decide_rename(const kml::Record& r, const StoreView& s, const std::set<
 }
 
 }  // namespace
+
+std::vector<std::set<Version>> later_stamps(std::span<const kml::Record> batch) {
+  std::vector<std::set<Version>> later(batch.size());
+  for (std::size_t i = batch.size(); i-- > 1;) {
+    later[i - 1] = later[i];
+    if (batch[i].obj_new.exists()) later[i - 1].insert(batch[i].obj_new);
+  }
+  return later;
+}
 
 std::string_view verdict_name(Verdict v) {
   switch (v) {

@@ -4,6 +4,8 @@
 #pragma once
 
 #include <set>
+#include <span>
+#include <vector>
 #include <string>
 
 #include "kml/record.hpp"
@@ -36,6 +38,10 @@ struct Decision {
 // replicas adding different names to one directory do not conflict (names
 // are compared one by one, as Unison does).
 Decision decide(const kml::Record& r, const StoreView& store, const std::set<Version>& later);
+
+// For each record of an in-order batch, the `later` set decide() wants: the
+// new versions produced by the records after it.
+std::vector<std::set<Version>> later_stamps(std::span<const kml::Record> batch);
 
 std::string_view verdict_name(Verdict v);
 

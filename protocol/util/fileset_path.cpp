@@ -29,4 +29,13 @@ std::optional<std::string_view> fileset_path_problem(std::string_view path, bool
   return std::nullopt;
 }
 
+std::string parent_path(std::string_view path) {
+  const auto slash = path.rfind('/');
+  return slash == std::string_view::npos ? std::string() : std::string(path.substr(0, slash));
+}
+
+bool at_or_under(std::string_view path, std::string_view dir) {
+  return path == dir || (path.size() > dir.size() && path.starts_with(dir) && path[dir.size()] == '/');
+}
+
 }  // namespace izo

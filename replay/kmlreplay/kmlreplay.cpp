@@ -106,11 +106,7 @@ Result<ReplayReport> replay(const std::filesystem::path& kml_path, posix::PosixS
   });
   // The versions later records produce: evidence that a record was applied
   // before (the same rule the engine uses after a crash).
-  std::vector<std::set<Version>> later(records.size());
-  for (std::size_t i = records.size(); i-- > 1;) {
-    later[i - 1] = later[i];
-    if (records[i].obj_new.exists()) later[i - 1].insert(records[i].obj_new);
-  }
+  const auto later = replica::later_stamps(records);
   const auto position = replayed_through(store.root());
   for (std::size_t i = 0; i < records.size(); ++i) {
     const auto& r = records[i];
