@@ -172,13 +172,14 @@ std::optional<ObjectInfo> PosixStore::lookup(std::string_view path) const {
     target.resize(n < 0 ? 0 : static_cast<std::size_t>(n));
     info.target = std::move(target);
   }
-  if (info.type == ObjType::dir) {
-    const int fd = path.empty() ? ::openat(root_fd_, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC)
-                                : openat2_beneath(root_fd_, std::string(path).c_str(), O_RDONLY | O_DIRECTORY);
-    info.has_children = fd >= 0 && dir_has_entries(fd, path.empty());
-  }
   if (info.type == ObjType::file) info.data_missing = content_missing(p->proc());
   return info;
+}
+
+bool PosixStore::has_entries(std::string_view dir) const {
+  const int fd = dir.empty() ? ::openat(root_fd_, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC)
+                             : openat2_beneath(root_fd_, std::string(dir).c_str(), O_RDONLY | O_DIRECTORY);
+  return fd >= 0 && dir_has_entries(fd, dir.empty());
 }
 
 std::optional<Error> PosixStore::stamp(const std::string& path, const Version& v) {

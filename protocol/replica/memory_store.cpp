@@ -62,7 +62,7 @@ const MemoryStore::Inode* MemoryStore::find(std::string_view path) const {
   return it == live_.names.end() ? nullptr : &live_.inodes.at(it->second);
 }
 
-bool MemoryStore::has_children(std::string_view dir) const {
+bool MemoryStore::has_entries(std::string_view dir) const {
   auto it = live_.names.upper_bound(dir);
   return it != live_.names.end() && under(it->first, dir);
 }
@@ -78,7 +78,6 @@ std::optional<ObjectInfo> MemoryStore::lookup(std::string_view path) const {
   info.gid = ino->gid;
   info.size = ino->size;
   info.target = ino->target;
-  info.has_children = ino->type == ObjType::dir && has_children(path);
   info.data_missing = ino->type == ObjType::file && ino->data_version != ino->version;
   return info;
 }
@@ -102,7 +101,7 @@ std::optional<Error> MemoryStore::remove(const std::string& path, bool dir) {
   const bool is_dir = live_.inodes.at(ino).type == ObjType::dir;
   if (dir && !is_dir) return fail(path, "not a directory");
   if (!dir && is_dir) return fail(path, "is a directory");
-  if (is_dir && has_children(path)) return fail(path, "directory not empty");
+  if (is_dir && has_entries(path)) return fail(path, "directory not empty");
   live_.names.erase(it);
   for (const auto& [name, other] : live_.names)
     if (other == ino) return std::nullopt;  // still linked elsewhere

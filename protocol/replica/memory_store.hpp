@@ -15,6 +15,7 @@ class MemoryStore final : public Store {
   MemoryStore();
 
   std::optional<ObjectInfo> lookup(std::string_view path) const override;
+  bool has_entries(std::string_view dir) const override;
   std::optional<Error> apply(const kml::Record& r, Origin origin) override;
   std::optional<Error> force(const kml::Record& r) override;
   std::optional<Error> copy(std::string_view from, std::string_view to) override;
@@ -67,7 +68,6 @@ class MemoryStore final : public Store {
 
   Inode* find(std::string_view path);
   const Inode* find(std::string_view path) const;
-  bool has_children(std::string_view dir) const;
   std::optional<Error> add(const std::string& path, Inode inode);
   std::optional<Error> remove(const std::string& path, bool dir);
   std::optional<Error> move(const std::string& from, const std::string& to);

@@ -25,7 +25,6 @@ struct ObjectInfo {
   std::uint32_t uid = 0, gid = 0;
   std::uint64_t size = 0;
   std::string target;         // symlink only
-  bool has_children = false;  // dir only
   bool data_missing = false;  // file only: its content is not the version's yet
 };
 
@@ -37,6 +36,10 @@ class StoreView {
  public:
   virtual ~StoreView() = default;
   virtual std::optional<ObjectInfo> lookup(std::string_view path) const = 0;
+  // Whether the directory at `dir` holds any name (the metadata folder at the
+  // fileset root does not count). Asked only where it matters (rmdir), as it
+  // may read the directory.
+  virtual bool has_entries(std::string_view dir) const = 0;
 };
 
 class Store : public StoreView {

@@ -52,7 +52,7 @@ Decision decide_removal(const kml::Record& r, const StoreView& s, const std::set
   if (obj->version != r.obj_old)
     return conflict(r.path, "deleted there, changed here (here " + show(obj) + ", writer saw " +
                                 to_string(r.obj_old) + ")");
-  if (r.op == Op::rmdir && obj->has_children)
+  if (r.op == Op::rmdir && s.has_entries(r.path))
     return conflict(r.path, "directory deleted there, has new entries here");
   return {Verdict::apply, r.path, ""};
 }
