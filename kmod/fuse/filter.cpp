@@ -63,10 +63,6 @@ void append(Filter& f, kml::Record r) {
   if (f.lento()) f.lento()->kml_written(n);
 }
 
-void stamp_fd(Filter& f, int fd, const Version& v) {
-  if (!t_unjournaled) f.lower().set_version_of_fd(fd, v);
-}
-
 // An open file: its own descriptor (opened on demand, closed on release)
 // and whether it was written, which makes its release a close record.
 struct Handle {
@@ -103,10 +99,13 @@ void parents(const Lower& lower, kml::Record& r) {
 
 // Stamps the object at `rel` with the record's new version and journals it.
 // A lost stamp is reported but the update stands: the journal has it.
-void journal(Filter& f, kml::Record r, const std::string& stamp_rel) {
+// Through `stamp_fd` when the object is open (it may have no name left).
+void journal(Filter& f, kml::Record r, const std::string& stamp_rel, int stamp_fd = -1) {
   if (t_unjournaled) return;
   if (r.obj_new.exists()) {
-    if (const int e = f.lower().set_version(stamp_rel, r.obj_new); e != 0)
+    const int e = stamp_fd >= 0 ? f.lower().set_version_of_fd(stamp_fd, r.obj_new)
+                                : f.lower().set_version(stamp_rel, r.obj_new);
+    if (e != 0)
       std::fprintf(stderr, "presto-fuse: %s: cannot stamp version: %s\n", stamp_rel.c_str(), std::strerror(-e));
   }
   append(f, std::move(r));
@@ -339,8 +338,7 @@ int op_create(const char* path, mode_t mode, fuse_file_info* fi) {
   describe_new(f.lower(), r);
   parents(f.lower(), r);
   r.obj_new = f.journal().next_version();
-  stamp_fd(f, fd, r.obj_new);
-  append(f, std::move(r));
+  journal(f, std::move(r), rel, fd);
   return 0;
 }
 
@@ -422,47 +420,40 @@ void journal_setattr(Filter& f, const std::string& rel, int fd, std::uint32_t va
     r.attrs.mtime_ns = ns_of(st.st_mtim);
   }
   r.obj_new = f.journal().next_version();
-  if (fd >= 0) {
-    stamp_fd(f, fd, r.obj_new);
-    append(f, std::move(r));
-  } else {
-    journal(f, std::move(r), rel);
-  }
+  journal(f, std::move(r), rel, fd);
+}
+
+// chmod, chown, utimens: the change is made on the open file when there is
+// one (`on_fd`), else by name (`by_name`); `valid` says what the setattr
+// record carries (none: nothing changed, nothing journaled).
+template <class OnFd, class ByName>
+int change_attrs(const char* path, fuse_file_info* fi, std::uint32_t valid, OnFd on_fd, ByName by_name) {
+  const auto rel = relative(path);
+  IZO_HIDE(rel);
+  Filter& f = self();
+  Gate gate(f);
+  if (gate.error) return gate.error;
+  std::lock_guard lock(f.update_lock());
+  const int fd = fi && fi->fh ? handle_of(fi)->fd : -1;
+  const Version before = fd >= 0 ? f.lower().version_of_fd(fd) : f.lower().version(rel);
+  if ((fd >= 0 ? on_fd(fd) : by_name(f.lower().root_fd(), Lower::at(rel))) != 0) return -errno;
+  if (valid) journal_setattr(f, rel, fd, valid, before);
+  return 0;
 }
 
 int op_chmod(const char* path, mode_t mode, fuse_file_info* fi) {
-  const auto rel = relative(path);
-  IZO_HIDE(rel);
-  Filter& f = self();
-  Gate gate(f);
-  if (gate.error) return gate.error;
-  std::lock_guard lock(f.update_lock());
-  const int fd = fi && fi->fh ? handle_of(fi)->fd : -1;
-  const Version before = fd >= 0 ? f.lower().version_of_fd(fd) : f.lower().version(rel);
-  const int r = fd >= 0 ? ::fchmod(fd, mode) : ::fchmodat(f.lower().root_fd(), Lower::at(rel), mode, 0);
-  if (r != 0) return -errno;
-  journal_setattr(f, rel, fd, IZO_ATTR_MODE, before);
-  return 0;
+  return change_attrs(
+      path, fi, IZO_ATTR_MODE, [&](int fd) { return ::fchmod(fd, mode); },
+      [&](int dir, const char* name) { return ::fchmodat(dir, name, mode, 0); });
 }
 
 int op_chown(const char* path, uid_t uid, gid_t gid, fuse_file_info* fi) {
-  const auto rel = relative(path);
-  IZO_HIDE(rel);
-  Filter& f = self();
-  Gate gate(f);
-  if (gate.error) return gate.error;
-  std::lock_guard lock(f.update_lock());
-  const int fd = fi && fi->fh ? handle_of(fi)->fd : -1;
-  const Version before = fd >= 0 ? f.lower().version_of_fd(fd) : f.lower().version(rel);
-  const int r = fd >= 0 ? ::fchown(fd, uid, gid)
-                        : ::fchownat(f.lower().root_fd(), Lower::at(rel), uid, gid, AT_SYMLINK_NOFOLLOW);
-  if (r != 0) return -errno;
-  std::uint32_t valid = 0;
+  std::uint32_t valid = IZO_ATTR_MODE;  // chown may clear set-user/group-ID bits: the mode goes along
   if (uid != static_cast<uid_t>(-1)) valid |= IZO_ATTR_UID;
   if (gid != static_cast<gid_t>(-1)) valid |= IZO_ATTR_GID;
-  // chown may clear set-user/group-ID bits: the mode goes along.
-  journal_setattr(f, rel, fd, valid | IZO_ATTR_MODE, before);
-  return 0;
+  return change_attrs(
+      path, fi, valid, [&](int fd) { return ::fchown(fd, uid, gid); },
+      [&](int dir, const char* name) { return ::fchownat(dir, name, uid, gid, AT_SYMLINK_NOFOLLOW); });
 }
 
 int op_truncate(const char* path, off_t size, fuse_file_info* fi) {
@@ -485,22 +476,12 @@ int op_truncate(const char* path, off_t size, fuse_file_info* fi) {
 }
 
 int op_utimens(const char* path, const timespec tv[2], fuse_file_info* fi) {
-  const auto rel = relative(path);
-  IZO_HIDE(rel);
-  Filter& f = self();
-  Gate gate(f);
-  if (gate.error) return gate.error;
-  std::lock_guard lock(f.update_lock());
-  const int fd = fi && fi->fh ? handle_of(fi)->fd : -1;
-  const Version before = fd >= 0 ? f.lower().version_of_fd(fd) : f.lower().version(rel);
-  const int r = fd >= 0 ? ::futimens(fd, tv)
-                        : ::utimensat(f.lower().root_fd(), Lower::at(rel), tv, AT_SYMLINK_NOFOLLOW);
-  if (r != 0) return -errno;
   std::uint32_t valid = 0;
   if (tv[0].tv_nsec != UTIME_OMIT) valid |= IZO_ATTR_ATIME;
   if (tv[1].tv_nsec != UTIME_OMIT) valid |= IZO_ATTR_MTIME;
-  if (valid) journal_setattr(f, rel, fd, valid, before);
-  return 0;
+  return change_attrs(
+      path, fi, valid, [&](int fd) { return ::futimens(fd, tv); },
+      [&](int dir, const char* name) { return ::utimensat(dir, name, tv, AT_SYMLINK_NOFOLLOW); });
 }
 
 int op_write(const char*, const char* buf, size_t size, off_t off, fuse_file_info* fi) {
@@ -536,10 +517,9 @@ int journal_close(const char* path, Handle* h) {
   r.attrs.size = static_cast<std::uint64_t>(st.st_size);
   r.attrs.mtime_ns = ns_of(st.st_mtim);
   r.obj_new = f.journal().next_version();
-  stamp_fd(f, h->fd, r.obj_new);
   // What the application wrote is this version's content, here.
   if (!t_unjournaled) ::fremovexattr(h->fd, posix::kMissingXattr);
-  append(f, std::move(r));
+  journal(f, std::move(r), rel, h->fd);
   return 0;
 }
 
@@ -565,40 +545,41 @@ int op_fsyncdir(const char*, int, fuse_file_info* fi) {
   return rc(::fsync(::dirfd(reinterpret_cast<DIR*>(fi->fh))));
 }
 
-int op_setxattr(const char* path, const char* name, const char* value, size_t size, int flags) {
+// setxattr, removexattr: `change(lower_path)` makes the change; InterMezzo's
+// own names are Lento's alone (others get `refused`).
+template <class Change>
+int change_xattr(const char* path, Op op, const char* name, int refused, Change change, std::string data = {},
+                 std::uint32_t flags = 0) {
   const auto rel = relative(path);
   IZO_HIDE(rel);
   Filter& f = self();
-  if (std::string_view(name).starts_with(kPrivatePrefix) && !caller_is_lento(f)) return -EPERM;
+  if (std::string_view(name).starts_with(kPrivatePrefix) && !caller_is_lento(f)) return -refused;
   Gate gate(f);
   if (gate.error) return gate.error;
   std::lock_guard lock(f.update_lock());
-  auto r = record(Op::setxattr, rel);
+  auto r = record(op, rel);
   r.obj_old = f.lower().version(rel);
-  if (::lsetxattr(f.lower().proc_path(rel).c_str(), name, value, size, flags) != 0) return -errno;
-  r.flags = flags == XATTR_CREATE ? IZO_KML_FLAG_XATTR_CREATE : flags == XATTR_REPLACE ? IZO_KML_FLAG_XATTR_REPLACE : 0;
+  if (change(f.lower().proc_path(rel).c_str()) != 0) return -errno;
+  r.flags = flags;
   r.path2 = name;
-  r.data.assign(value, size);
+  r.data = std::move(data);
   r.obj_new = f.journal().next_version();
   journal(f, std::move(r), rel);
   return 0;
 }
 
+int op_setxattr(const char* path, const char* name, const char* value, size_t size, int flags) {
+  const std::uint32_t kml_flags = flags == XATTR_CREATE    ? IZO_KML_FLAG_XATTR_CREATE
+                                  : flags == XATTR_REPLACE ? IZO_KML_FLAG_XATTR_REPLACE
+                                                           : 0;
+  return change_xattr(
+      path, Op::setxattr, name, EPERM, [&](const char* lower) { return ::lsetxattr(lower, name, value, size, flags); },
+      std::string(value, size), kml_flags);
+}
+
 int op_removexattr(const char* path, const char* name) {
-  const auto rel = relative(path);
-  IZO_HIDE(rel);
-  Filter& f = self();
-  if (std::string_view(name).starts_with(kPrivatePrefix) && !caller_is_lento(f)) return -ENODATA;
-  Gate gate(f);
-  if (gate.error) return gate.error;
-  std::lock_guard lock(f.update_lock());
-  auto r = record(Op::delxattr, rel);
-  r.obj_old = f.lower().version(rel);
-  if (::lremovexattr(f.lower().proc_path(rel).c_str(), name) != 0) return -errno;
-  r.path2 = name;
-  r.obj_new = f.journal().next_version();
-  journal(f, std::move(r), rel);
-  return 0;
+  return change_xattr(path, Op::delxattr, name, ENODATA,
+                      [&](const char* lower) { return ::lremovexattr(lower, name); });
 }
 
 int op_flock(const char*, fuse_file_info* fi, int op) { return rc(::flock(handle_of(fi)->fd, op)); }
