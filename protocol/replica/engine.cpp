@@ -65,18 +65,6 @@ kml::Record noop_in_place_of(const kml::Record& r) {
   return n;
 }
 
-// A directory made on both sides: keep the greater version on both.
-void merge_directory(Store& store, const kml::Record& r) {
-  const auto here = store.lookup(r.path);
-  if (!here || here->version >= r.obj_new) return;
-  kml::Record adopt;
-  adopt.op = Op::setattr;
-  adopt.path = r.path;
-  adopt.obj_old = here->version;
-  adopt.obj_new = r.obj_new;
-  store.force(adopt);
-}
-
 std::string conflict_name(const std::string& path, const std::string& who, const Version& v) {
   std::string suffix = ".izo-conflict-" + who + "-" + std::to_string(v.seq);
   const auto slash = path.rfind('/');

@@ -87,6 +87,17 @@ Decision decide_rename(const kml::Record& r, const StoreView& s, const std::set<
 
 }  // namespace
 
+void merge_directory(Store& store, const kml::Record& r) {
+  const auto here = store.lookup(r.path);
+  if (!here || here->version >= r.obj_new) return;
+  kml::Record adopt;
+  adopt.op = Op::setattr;
+  adopt.path = r.path;
+  adopt.obj_old = here->version;
+  adopt.obj_new = r.obj_new;
+  store.force(adopt);
+}
+
 std::vector<std::set<Version>> later_stamps(std::span<const kml::Record> batch) {
   std::vector<std::set<Version>> later(batch.size());
   for (std::size_t i = batch.size(); i-- > 1;) {

@@ -39,6 +39,10 @@ struct Decision {
 // are compared one by one, as Unison does).
 Decision decide(const kml::Record& r, const StoreView& store, const std::set<Version>& later);
 
+// Carries out a merge verdict: the directory keeps the greater of the two
+// versions, so both replicas end with the same one.
+void merge_directory(Store& store, const kml::Record& r);
+
 // For each record of an in-order batch, the `later` set decide() wants: the
 // new versions produced by the records after it.
 std::vector<std::set<Version>> later_stamps(std::span<const kml::Record> batch);

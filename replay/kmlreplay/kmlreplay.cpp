@@ -22,18 +22,6 @@ RecordOutcome outcome_of(const kml::Record& r, Outcome o, std::string reason = {
   return RecordOutcome{r.recno, o, std::string(kml::op_name(r.op)), r.path, std::move(reason)};
 }
 
-// A directory made on both sides keeps the greater version (as the engine does).
-void adopt_greater(posix::PosixStore& store, const kml::Record& r) {
-  const auto here = store.lookup(r.path);
-  if (!here || here->version >= r.obj_new) return;
-  kml::Record adopt;
-  adopt.op = kml::Op::setattr;
-  adopt.path = r.path;
-  adopt.obj_old = here->version;
-  adopt.obj_new = r.obj_new;
-  store.force(adopt);
-}
-
 // How far a KML was replayed into a folder, kept in the folder's metadata
 // (where lento keeps last_rcvd), written only after the folder is synced: a
 // second run knows what it need not apply again.
@@ -86,23 +74,13 @@ Result<ReplayReport> replay(const std::filesystem::path& kml_path, posix::PosixS
   if (!file) return file.error();
   ReplayReport report;
   std::vector<kml::Record> records;
+  // The scan hands over only records that passed every check of the format
+  // (a bad one ends it as damage), so each decodes.
   report.scan = kml::scan_forward(file->bytes(), [&](const kml::Frame& f) {
     if (f.recno > o.until) return false;
     auto r = kml::decode(f.bytes);
-    if (!r) {
-      RecordOutcome bad;
-      bad.recno = f.recno;
-      bad.outcome = Outcome::refused;
-      bad.op = std::string(kml::op_name(f.op));
-      bad.reason = r.error().message;
-      report.records.push_back(std::move(bad));
-      records.emplace_back();  // keeps indexes aligned; a noop
-      records.back().recno = f.recno;
-      return true;
-    }
-    records.push_back(std::move(*r));
-    report.records.emplace_back();
-    return true;
+    if (r) records.push_back(std::move(*r));
+    return r.ok();
   });
   // The versions later records produce: evidence that a record was applied
   // before (the same rule the engine uses after a crash).
@@ -110,26 +88,25 @@ Result<ReplayReport> replay(const std::filesystem::path& kml_path, posix::PosixS
   const auto position = replayed_through(store.root());
   for (std::size_t i = 0; i < records.size(); ++i) {
     const auto& r = records[i];
-    if (report.records[i].outcome == Outcome::refused && !report.records[i].reason.empty()) continue;
     if (r.recno <= position) {
-      report.records[i] = outcome_of(r, Outcome::duplicate, "replayed here before");
+      report.records.push_back(outcome_of(r, Outcome::duplicate, "replayed here before"));
       continue;
     }
     const auto d = replica::decide(r, store, later[i]);
     switch (d.verdict) {
       case Verdict::apply:
         if (auto e = store.apply(r, replica::Origin::remote)) {
-          report.records[i] = outcome_of(r, Outcome::refused, e->message);
+          report.records.push_back(outcome_of(r, Outcome::refused, e->message));
         } else {
-          report.records[i] = outcome_of(r, Outcome::applied);
+          report.records.push_back(outcome_of(r, Outcome::applied));
         }
         break;
-      case Verdict::duplicate: report.records[i] = outcome_of(r, Outcome::duplicate); break;
+      case Verdict::duplicate: report.records.push_back(outcome_of(r, Outcome::duplicate)); break;
       case Verdict::merge:
-        adopt_greater(store, r);
-        report.records[i] = outcome_of(r, Outcome::merged);
+        replica::merge_directory(store, r);
+        report.records.push_back(outcome_of(r, Outcome::merged));
         break;
-      case Verdict::conflict: report.records[i] = outcome_of(r, Outcome::conflict, d.path + ": " + d.reason); break;
+      case Verdict::conflict: report.records.push_back(outcome_of(r, Outcome::conflict, d.path + ": " + d.reason)); break;
     }
   }
   for (const auto& [path, version] : store.missing_data()) {
