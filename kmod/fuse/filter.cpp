@@ -260,7 +260,8 @@ int op_listxattr(const char* path, char* list, size_t size) {
     if (errno != ERANGE) return -errno;
   }
   std::string visible;
-  const bool lento = caller_is_lento(self());
+  // Whether the caller is Lento is asked only when a private name is there.
+  const bool lento = names.find(kPrivatePrefix) != std::string::npos && caller_is_lento(self());
   for (std::size_t at = 0; at < names.size();) {
     const std::string_view name(names.c_str() + at);
     if (lento || !name.starts_with(kPrivatePrefix)) visible.append(name).push_back('\0');

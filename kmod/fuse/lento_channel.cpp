@@ -263,15 +263,12 @@ void LentoChannel::on_session(int fd, const std::stop_token& stop) {
           break;
         }
         case Kind::permit_reply:
-          answers_[m->id] = m->status;
-          if (m->id == permit_request_) {
-            permit_asked_ = m->status != 0 ? permit_asked_ : false;
-            if (m->status == 0) {
-              permit_ = true;
-              revoking_ = false;
-            }
+          if (m->status != 0) {
+            answers_[m->id] = m->status;  // the update that asked fails with EROFS
+          } else if (m->id == permit_request_) {
+            permit_ = true;
+            permit_asked_ = revoking_ = false;
           }
-          if (m->status == 0) answers_.erase(m->id);
           break;
         case Kind::fetch_reply: answers_[m->id] = m->status; break;
         case Kind::revoke:
