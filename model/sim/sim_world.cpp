@@ -188,7 +188,8 @@ void SimWorld::deliver_packet(std::size_t q) {
   std::string detail;
   if (auto* r = std::get_if<wire::ReintegrateReply>(&*m)) {
     detail = " status=" + std::to_string(static_cast<int>(r->status)) + " through=" +
-             std::to_string(r->applied_through) + (r->reason.empty() ? "" : " " + r->reason);
+             std::to_string(r->applied_through) +
+             (r->reason.empty() ? "" : " " + (r->conflict_path.empty() ? "" : r->conflict_path + ": ") + r->reason);
   } else if (auto* u = std::get_if<wire::UpdateNotify>(&*m)) {
     for (const auto& rec : u->records) detail += " #" + std::to_string(rec.recno) + ":" + std::string(kml::op_name(rec.op)) + ":" + rec.path;
   } else if (auto* g = std::get_if<wire::Reintegrate>(&*m)) {

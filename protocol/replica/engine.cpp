@@ -437,11 +437,9 @@ struct Engine::Impl : fsm::PermitClientActions, fsm::ClientLinkActions, fsm::Per
       // The server found what this host's record changed changed there too,
       // after forwarding: a conflict like any other, resolved against the
       // server's present state of the names.
-      const auto colon = m.reason.find(": ");
-      const std::string path = colon == std::string::npos ? m.server_state.front().path : m.reason.substr(0, colon);
-      open_case(m.server_state, Decision{Verdict::conflict, path,
-                                         "the server refused record " + std::to_string(next_to_send) +
-                                             ": " + (colon == std::string::npos ? m.reason : m.reason.substr(colon + 2))});
+      open_case(m.server_state,
+                Decision{Verdict::conflict, m.conflict_path,
+                         "the server refused record " + std::to_string(next_to_send) + ": " + m.reason});
       return;
     }
     log("server did not take record " + std::to_string(next_to_send) + ": " + m.reason +
@@ -934,11 +932,11 @@ struct Engine::Impl : fsm::PermitClientActions, fsm::ClientLinkActions, fsm::Per
     auto& pc = state.peers[p.id];
     if (arbiter->holder() != p.id) {
       send(p.id, wire::ReintegrateReply{wire::Status::refused, pc.next_to_expect - 1, 0,
-                                        "reintegration needs the permit", {}});
+                                        "reintegration needs the permit", "", {}});
       return;
     }
     const auto later = later_stamps(m.records);
-    wire::ReintegrateReply reply{wire::Status::ok, 0, 0, "", {}};
+    wire::ReintegrateReply reply{wire::Status::ok, 0, 0, "", "", {}};
     bool journaled_any = false;
     for (const auto& r : m.records) {
       if (auto bad = kml::check(r))
@@ -963,7 +961,8 @@ struct Engine::Impl : fsm::PermitClientActions, fsm::ClientLinkActions, fsm::Per
         if (d.verdict == Verdict::conflict) {
           reply.status = wire::Status::conflict;
           reply.conflicts = 1;
-          reply.reason = d.path + ": " + d.reason;
+          reply.reason = d.reason;
+          reply.conflict_path = d.path;
           std::set<std::string> names{d.path};
           for (auto& n : names_of(r)) names.insert(n);
           for (const auto& n : names) describe_object(n, reply.server_state);

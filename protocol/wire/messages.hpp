@@ -246,8 +246,8 @@ struct Reintegrate {
   friend bool operator==(const Reintegrate&, const Reintegrate&) = default;
 };
 
-// On a conflict, server_state describes what the server holds at each name
-// of the refused record: a create/mkdir/symlink/mknod stamped with the
+// On a conflict, conflict_path names the object it is about and server_state
+// describes what the server holds at each name of the refused record: a create/mkdir/symlink/mknod stamped with the
 // object's version (then a close giving a file's size) where an object is,
 // an unlink where none is. The client resolves the conflict against it.
 struct ReintegrateReply {
@@ -256,12 +256,14 @@ struct ReintegrateReply {
   std::uint64_t applied_through = 0;  // the sender's recno, durable on the receiver
   std::uint32_t conflicts = 0;
   std::string reason;
+  std::string conflict_path;
   std::vector<kml::Record> server_state;
   static void fields(auto& m, auto& f) {
     f("status", m.status);
     f("applied_through", m.applied_through);
     f("conflicts", m.conflicts);
     f("reason", m.reason, Text::prose);
+    f("conflict_path", m.conflict_path, Text::path);
     f("server_state", m.server_state);
   }
   friend bool operator==(const ReintegrateReply&, const ReintegrateReply&) = default;

@@ -35,7 +35,7 @@ std::vector<Message> examples() {
       FetchDir{"shared", ""},
       FetchDirReply{Status::ok, Version{3, 1}, {{"docs", 040755, {3, 2}, 0}, {"a", 0100600, {4, 1}, 9}}},
       Reintegrate{"shared", records},
-      ReintegrateReply{Status::conflict, 9, 1, "docs/readme.txt changed on both sides", {records.front()}},
+      ReintegrateReply{Status::conflict, 9, 1, "changed on both sides", "docs/readme.txt", {records.front()}},
       UpdateNotify{"shared", records},
       Ack{"shared", 9},
       ErrorReply{Status::bad_request, "unknown fileset"},
