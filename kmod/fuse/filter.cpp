@@ -56,11 +56,11 @@ class Gate {
   bool counted_ = false;
 };
 
-// Appends a record (not for Lento's own updates) and tells Lento.
+// Appends a record (not for Lento's own updates). Lento hears of it once it
+// is durable (Journal::on_durable).
 void append(Filter& f, kml::Record r) {
   if (t_unjournaled) return;
-  const auto n = f.journal().append(std::move(r));
-  if (f.lento()) f.lento()->kml_written(n);
+  f.journal().append(std::move(r));
 }
 
 // An open file: its own descriptor (opened on demand, closed on release)

@@ -28,6 +28,15 @@ class Filter {
   Filter(Lower lower, std::unique_ptr<Journal> journal, std::unique_ptr<LentoChannel> lento, FilterOptions options)
       : lower_(std::move(lower)), journal_(std::move(journal)), lento_(std::move(lento)), options_(std::move(options)) {}
 
+  // Lento stops hearing of the journal before the channel goes.
+  ~Filter() { journal_->on_durable(nullptr); }
+  Filter(const Filter&) = delete;
+  Filter& operator=(const Filter&) = delete;
+
+  // Before mounting: the channel to Lento, whose JOURNAL requests append
+  // through this filter's update lock.
+  void attach_lento(std::unique_ptr<LentoChannel> lento) { lento_ = std::move(lento); }
+
   // The operation table; each entry finds this Filter in fuse_get_context().
   static const fuse_operations& operations();
 

@@ -23,17 +23,52 @@ Journal::~Journal() {
 }
 
 std::uint64_t Journal::append(kml::Record r) {
-  std::lock_guard lock(mu_);
-  r.origin = host_;
-  r.origin_recno = file_.last_recno() + 1;
-  const auto n = file_.append(std::move(r));
-  wake_.notify_all();  // a group-commit deadline may have started
+  std::optional<std::uint64_t> moved;
+  std::uint64_t n = 0;
+  {
+    std::lock_guard lock(mu_);
+    if (r.origin == 0 || r.origin == host_) {
+      r.origin = host_;
+      r.origin_recno = file_.last_recno() + 1;
+    }
+    n = file_.append(std::move(r));
+    wake_.notify_all();  // a group-commit deadline may have started
+    moved = moved_locked();  // --sync always: durable already
+  }
+  announce(moved);
   return n;
 }
 
-void Journal::sync() {
+std::uint64_t Journal::sync() {
+  std::optional<std::uint64_t> moved;
+  std::uint64_t durable = 0;
+  {
+    std::lock_guard lock(mu_);
+    file_.sync();
+    durable = file_.durable_recno();
+    moved = moved_locked();
+  }
+  announce(moved);
+  return durable;
+}
+
+void Journal::on_durable(std::function<void(std::uint64_t)> notify) {
   std::lock_guard lock(mu_);
-  file_.sync();
+  std::lock_guard notify_lock(notify_mu_);
+  notify_ = std::move(notify);
+  announced_ = file_.durable_recno();
+}
+
+std::optional<std::uint64_t> Journal::moved_locked() {
+  if (file_.durable_recno() <= announced_) return std::nullopt;
+  announced_ = file_.durable_recno();
+  return announced_;
+}
+
+void Journal::announce(std::optional<std::uint64_t> durable) {
+  if (!durable) return;
+  std::lock_guard lock(notify_mu_);
+  if (notify_) notify_(*durable);
 }
 
 void Journal::tick_loop(std::stop_token stop) {
@@ -50,6 +85,11 @@ void Journal::tick_loop(std::stop_token stop) {
       continue;
     }
     file_.tick();
+    if (auto moved = moved_locked()) {
+      lock.unlock();
+      announce(moved);
+      lock.lock();
+    }
   }
 }
 

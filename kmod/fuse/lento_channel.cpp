@@ -32,7 +32,7 @@ pid_t tgid_of(pid_t tid) {
 
 }  // namespace
 
-Result<std::unique_ptr<LentoChannel>> LentoChannel::listen(Options o, std::function<std::uint64_t()> last_recno) {
+Result<std::unique_ptr<LentoChannel>> LentoChannel::listen(Options o, JournalHooks hooks) {
   sockaddr_un addr{};
   addr.sun_family = AF_UNIX;
   const std::string path = o.socket.string();
@@ -48,11 +48,11 @@ Result<std::unique_ptr<LentoChannel>> LentoChannel::listen(Options o, std::funct
     ::close(fd);
     return Error{"cannot listen on " + path + ": " + std::strerror(e), 0};
   }
-  return std::unique_ptr<LentoChannel>(new LentoChannel(std::move(o), fd, std::move(last_recno)));
+  return std::unique_ptr<LentoChannel>(new LentoChannel(std::move(o), fd, std::move(hooks)));
 }
 
-LentoChannel::LentoChannel(Options o, int listen_fd, std::function<std::uint64_t()> last_recno)
-    : options_(std::move(o)), listen_fd_(listen_fd), last_recno_(std::move(last_recno)),
+LentoChannel::LentoChannel(Options o, int listen_fd, JournalHooks hooks)
+    : options_(std::move(o)), listen_fd_(listen_fd), hooks_(std::move(hooks)),
       server_([this](std::stop_token s) { serve(s); }) {}
 
 LentoChannel::~LentoChannel() {
@@ -242,6 +242,30 @@ void LentoChannel::on_session(int fd, const std::stop_token& stop) {
         bad = true;
         break;
       }
+      if (attached && (m->kind == Kind::journal || m->kind == Kind::sync)) {
+        // Outside mu_: appending takes the update lock, which an update
+        // waiting for the permit must not be able to block on us.
+        Message reply;
+        reply.kind = Kind::journaled;
+        reply.fileset = options_.fileset;
+        reply.id = m->id;
+        if (m->kind == Kind::sync) {
+          reply.recno = hooks_.sync();
+        } else if (auto r = kml::decode(m->data); !r) {
+          say("Lento sent a record that does not decode: " + r.error().message);
+          reply.status = EINVAL;
+        } else if (auto got = hooks_.append(std::move(*r)); !got) {
+          say("cannot journal Lento's record: " + got.error().message);
+          reply.status = EIO;
+        } else {
+          reply.recno = *got;
+        }
+        std::lock_guard lock(mu_);
+        send_locked(fd, *upcall::encode(reply));
+        continue;
+      }
+      // ATTACH reports a durable journal; syncing announces, which takes mu_.
+      const std::uint64_t durable = m->kind == Kind::attach ? hooks_.sync() : 0;
       std::lock_guard lock(mu_);
       if (!attached && m->kind != Kind::attach) {
         say(std::string(upcall::kind_name(m->kind)) + " before attach; closing the channel");
@@ -256,7 +280,8 @@ void LentoChannel::on_session(int fd, const std::stop_token& stop) {
           Message reply;
           reply.kind = Kind::attached;
           reply.fileset = options_.fileset;
-          reply.recno = last_recno_();
+          reply.recno = durable;
+          reply.version = Version{options_.host, 0};
           notified_recno_ = reply.recno;
           send_locked(fd, *upcall::encode(reply));
           say("Lento (pid " + std::to_string(cred.pid) + ") attached to fileset " + options_.fileset);

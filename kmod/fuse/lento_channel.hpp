@@ -19,6 +19,7 @@
 #include <mutex>
 #include <thread>
 
+#include "kml/record.hpp"
 #include "kml/version.hpp"
 #include "util/result.hpp"
 
@@ -31,9 +32,16 @@ class LentoChannel {
     std::string fileset;
     std::chrono::milliseconds permit_wait{60'000};  // then EROFS
     std::chrono::milliseconds fetch_wait{60'000};   // then EIO
+    std::uint64_t host = 0;                         // told to Lento at ATTACH
   };
-  // Listens on `socket` (replacing a stale one); answers ATTACH with `last_recno()`.
-  static Result<std::unique_ptr<LentoChannel>> listen(Options o, std::function<std::uint64_t()> last_recno);
+  // What Lento's JOURNAL and SYNC do (and ATTACH, which syncs first).
+  struct JournalHooks {
+    std::function<std::uint64_t()> sync;  // makes the KML durable; its durable recno
+    // Appends a record Lento made (under the filter's update lock); its recno.
+    std::function<Result<std::uint64_t>(kml::Record)> append;
+  };
+  // Listens on `socket` (replacing a stale one).
+  static Result<std::unique_ptr<LentoChannel>> listen(Options o, JournalHooks hooks);
   ~LentoChannel();
 
   // Whether `pid` (a thread of any process) belongs to the attached Lento.
@@ -48,11 +56,11 @@ class LentoChannel {
   // errno to fail the open with.
   int fetch(const std::string& path, const Version& v, pid_t pid);
 
-  // The KML grew to `recno` (sent without waiting; notices may coalesce).
+  // The KML is durable through `recno` (sent without waiting; notices may coalesce).
   void kml_written(std::uint64_t recno);
 
  private:
-  explicit LentoChannel(Options o, int listen_fd, std::function<std::uint64_t()> last_recno);
+  explicit LentoChannel(Options o, int listen_fd, JournalHooks hooks);
   void serve(std::stop_token stop);
   void on_session(int fd, const std::stop_token& stop);
   bool send_locked(int fd, const std::vector<std::uint8_t>& bytes);
@@ -61,7 +69,7 @@ class LentoChannel {
 
   Options options_;
   int listen_fd_ = -1;
-  std::function<std::uint64_t()> last_recno_;
+  JournalHooks hooks_;
 
   mutable std::mutex mu_;
   std::condition_variable changed_;

@@ -10,6 +10,8 @@
 #include <filesystem>
 
 #include "filter.hpp"
+#include "util/host_id.hpp"
+#include "wire/codec.hpp"
 
 namespace {
 
@@ -43,24 +45,33 @@ int run(const std::string& holding, const std::string& mountpoint, izo::presto::
                options.fileset.c_str(), static_cast<unsigned long long>(options.host),
                (meta / "kml").c_str(), static_cast<unsigned long long>((*journal)->last_recno()));
 
-  std::unique_ptr<LentoChannel> lento;
+  Journal* journal_ptr = journal->get();
+  Filter filter(std::move(*lower), std::move(*journal), nullptr, options);
   if (!no_lento) {
     LentoChannel::Options lo;
     lo.socket = socket.empty() ? meta / "presto.sock" : std::filesystem::path(socket);
     lo.fileset = options.fileset;
     lo.permit_wait = std::chrono::seconds(permit_wait_s);
     lo.fetch_wait = std::chrono::seconds(permit_wait_s);
-    Journal* j = journal->get();
-    auto channel = LentoChannel::listen(lo, [j] { return j->last_recno(); });
+    lo.host = options.host;
+    LentoChannel::JournalHooks hooks;
+    hooks.sync = [journal_ptr] { return journal_ptr->sync(); };
+    hooks.append = [&filter](izo::kml::Record r) -> izo::Result<std::uint64_t> {
+      if (auto bad = izo::kml::check(r)) return *bad;
+      std::lock_guard lock(filter.update_lock());
+      return filter.journal().append(std::move(r));
+    };
+    auto channel = LentoChannel::listen(lo, std::move(hooks));
     if (!channel) {
       std::fprintf(stderr, "presto-fuse: %s\n", channel.error().message.c_str());
       return 2;
     }
-    lento = std::move(*channel);
+    LentoChannel* c = channel->get();
+    journal_ptr->on_durable([c](std::uint64_t durable) { c->kml_written(durable); });
     std::fprintf(stderr, "presto-fuse: waiting for Lento on %s; updates fail with EROFS until it attaches\n",
                  lo.socket.c_str());
+    filter.attach_lento(std::move(*channel));
   }
-  Filter filter(std::move(*lower), std::move(*journal), std::move(lento), options);
   std::string mount_options = "default_permissions,fsname=presto:" + options.fileset + ",subtype=intermezzo";
   if (::geteuid() == 0) mount_options += ",allow_other";
   if (!extra_options.empty()) mount_options += "," + extra_options;
@@ -110,7 +121,10 @@ int main(int argc, char** argv) {
   app.add_option("holding", holding, "the wrapped directory holding the fileset's files")->required();
   app.add_option("mountpoint", mountpoint, "where the fileset appears")->required();
   app.add_option("--fileset", options.fileset, "the fileset's name")->required();
-  app.add_option("--host-id", options.host, "this host's id, stamped in versions")->capture_default_str();
+  std::string host_name;
+  auto* id_opt = app.add_option("--host-id", options.host, "this host's id, stamped in versions")->capture_default_str();
+  app.add_option("--host", host_name, "this host's sysid name; its id (izo::host_id_of) is stamped in versions")
+      ->excludes(id_opt);
   app.add_flag("--no-lento", no_lento, "journal only: no upcalls to Lento (no permits, no fetches)");
   app.add_option("--socket", socket, "the upcall socket Lento attaches to (default HOLDING/.intermezzo/FILESET/presto.sock)");
   app.add_option("--permit-wait", permit_wait_s, "seconds an update waits for Lento's permit (or a fetch for its data)")
@@ -122,6 +136,13 @@ int main(int argc, char** argv) {
   app.add_option("-o", extra, "more FUSE mount options, comma-separated");
   app.add_flag("-d,--debug", debug, "print every FUSE request");
   CLI11_PARSE(app, argc, argv);
+  if (!host_name.empty()) {
+    if (auto why = izo::wire::name_problem(host_name)) {
+      std::fprintf(stderr, "presto-fuse: --host %s: %s\n", host_name.c_str(), std::string(*why).c_str());
+      return 64;
+    }
+    options.host = izo::host_id_of(host_name);
+  }
   if (options.host == 0) {
     std::fprintf(stderr, "presto-fuse: --host-id must not be 0\n");
     return 64;

@@ -19,6 +19,7 @@
 
 #include "mount_fixture.hpp"
 #include "posix/object_attrs.hpp"
+#include "kml/examples.hpp"
 #include "upcall/message.hpp"
 
 namespace izo::presto::testing {
@@ -41,6 +42,7 @@ class FakeLento {
     auto reply = next();
     if (!reply || reply->kind != Kind::attached) throw std::runtime_error("no ATTACHED");
     attached_recno = reply->recno;
+    attached_host = reply->version.host;
   }
   ~FakeLento() { ::close(fd_); }
   void send(const Message& m) {
@@ -75,6 +77,7 @@ class FakeLento {
     }
   }
   std::uint64_t attached_recno = 0;
+  std::uint64_t attached_host = 0;
   std::uint64_t last_written = 0;
 
  private:
@@ -226,6 +229,67 @@ TEST(PrestoFuseLento, OnlyRootMayAttach) {
               }
             })),
             0);
+}
+
+}  // namespace
+}  // namespace izo::presto::testing
+
+namespace izo::presto::testing {
+namespace {
+
+// Lento journals through the filter (the filter stays the KML's only
+// writer): a peer's record keeps its origin, an own record is numbered here,
+// SYNC reports the durable end, and ATTACHED told Lento the host id.
+TEST(PrestoFuseLento, JournalAppendsLentosRecordsAndSyncReportsTheDurableEnd) {
+  REQUIRE_FUSE();
+  Mount m({}, true);  // host id 7
+  FakeLento lento(m.socket());
+  EXPECT_EQ(lento.attached_host, 7u);
+  auto records = kml::example_records();
+  kml::Record peer = records[2];  // a mkdir
+  ASSERT_EQ(peer.op, kml::Op::mkdir);
+  peer.origin = 77;
+  peer.origin_recno = 12;
+  std::vector<std::uint8_t> bytes;
+  ASSERT_TRUE(kml::encode(peer, bytes).ok());
+  lento.send(Message{Kind::journal, 0, 41, 0, {}, 0, "shared", "", bytes});
+  auto reply = lento.next_request();
+  ASSERT_TRUE(reply);
+  EXPECT_EQ(reply->kind, Kind::journaled);
+  EXPECT_EQ(reply->id, 41u);
+  EXPECT_EQ(reply->status, 0u);
+  EXPECT_EQ(reply->recno, 1u);
+
+  kml::Record own = records[2];
+  own.origin = 0;
+  own.origin_recno = 0;
+  bytes.clear();
+  ASSERT_TRUE(kml::encode(own, bytes).ok());
+  lento.send(Message{Kind::journal, 0, 42, 0, {}, 0, "shared", "", bytes});
+  reply = lento.next_request();
+  ASSERT_TRUE(reply);
+  EXPECT_EQ(reply->recno, 2u);
+
+  lento.send(Message{Kind::sync, 0, 43, 0, {}, 0, "shared", ""});
+  reply = lento.next_request();
+  ASSERT_TRUE(reply);
+  EXPECT_EQ(reply->kind, Kind::journaled);
+  EXPECT_EQ(reply->id, 43u);
+  EXPECT_EQ(reply->recno, 2u);
+
+  // A record that does not decode is refused, and the channel goes on.
+  lento.send(Message{Kind::journal, 0, 44, 0, {}, 0, "shared", "", {1, 2, 3}});
+  reply = lento.next_request();
+  ASSERT_TRUE(reply);
+  EXPECT_EQ(reply->status, static_cast<std::uint32_t>(EINVAL));
+
+  ASSERT_EQ(m.stop(), 0) << m.log();
+  const auto kml = m.records();
+  ASSERT_EQ(kml.size(), 2u);
+  EXPECT_EQ(kml[0].origin, 77u);
+  EXPECT_EQ(kml[0].origin_recno, 12u);
+  EXPECT_EQ(kml[1].origin, 7u);
+  EXPECT_EQ(kml[1].origin_recno, 2u);
 }
 
 }  // namespace

@@ -22,11 +22,14 @@ enum class Kind : std::uint16_t {
   fetch_reply = IZO_DOWN_FETCH_REPLY,
   revoke = IZO_DOWN_REVOKE,
   detach = IZO_DOWN_DETACH,
+  journal = IZO_DOWN_JOURNAL,
+  sync = IZO_DOWN_SYNC,
   attached = IZO_UP_ATTACHED,
   permit = IZO_UP_PERMIT,
   fetch = IZO_UP_FETCH,
   kml_written = IZO_UP_KML_WRITTEN,
   permit_returned = IZO_UP_PERMIT_RETURNED,
+  journaled = IZO_UP_JOURNALED,
 };
 
 std::string_view kind_name(Kind k);
@@ -37,11 +40,12 @@ struct Message {
   Kind kind = Kind::attach;
   std::uint32_t status = 0;  // replies: 0 or a positive errno
   std::uint64_t id = 0;      // request id; a reply carries its request's
-  std::uint64_t recno = 0;   // attached, kml_written
-  Version version;           // fetch: the version wanted
+  std::uint64_t recno = 0;   // attached, kml_written, journaled
+  Version version;           // fetch: the version wanted; attached: {host id, 0}
   std::uint32_t pid = 0;     // permit, fetch: the process on whose behalf
   std::string fileset;
   std::string path;          // fetch: fileset-relative
+  std::vector<std::uint8_t> data{};  // journal: one encoded KML record
   friend bool operator==(const Message&, const Message&) = default;
 };
 

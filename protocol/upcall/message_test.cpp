@@ -26,11 +26,15 @@ std::vector<Message> examples() {
       Message{Kind::fetch_reply, 0, 9, 0, {}, 0, "shared", ""},
       Message{Kind::revoke, 0, 0, 0, {}, 0, "shared", ""},
       Message{Kind::detach, 0, 0, 0, {}, 0, "shared", ""},
-      Message{Kind::attached, 0, 0, 1234, {}, 0, "shared", ""},
+      Message{Kind::attached, 0, 0, 1234, Version{3, 0}, 0, "shared", ""},
       Message{Kind::permit, 0, 7, 0, {}, 4242, "shared", ""},
       Message{Kind::fetch, 0, 9, 0, Version{3, 17}, 4242, "shared", "docs/readme.txt"},
       Message{Kind::kml_written, 0, 0, 1240, {}, 0, "shared", ""},
       Message{Kind::permit_returned, 0, 0, 0, {}, 0, "shared", ""},
+      Message{Kind::journal, 0, 11, 0, {}, 0, "shared", "", {1, 2, 3, 4, 5}},
+      Message{Kind::sync, 0, 12, 0, {}, 0, "shared", ""},
+      Message{Kind::journaled, 0, 11, 1241, {}, 0, "shared", ""},
+      Message{Kind::journaled, 28 /* ENOSPC */, 12, 1240, {}, 0, "shared", ""},
   };
 }
 
@@ -38,7 +42,7 @@ TEST(UpcallMessages, EveryKindRoundTrips) {
   for (const auto& m : examples()) {
     auto bytes = encode(m);
     ASSERT_TRUE(bytes.ok()) << kind_name(m.kind) << ": " << bytes.error().message;
-    EXPECT_EQ(bytes->size(), IZO_UPCALL_HEAD_SIZE + m.fileset.size() + m.path.size());
+    EXPECT_EQ(bytes->size(), IZO_UPCALL_HEAD_SIZE + m.fileset.size() + m.path.size() + m.data.size());
     auto back = decode(*bytes);
     ASSERT_TRUE(back.ok()) << kind_name(m.kind) << ": " << back.error().message;
     EXPECT_EQ(*back, m);
@@ -60,6 +64,10 @@ TEST(UpcallMessages, FieldItsKindDoesNotUseIsRefused) {
   EXPECT_FALSE(encode(Message{Kind::attach, 0, 0, 0, {}, 0, "a/b", ""}).ok());          // fileset
   EXPECT_FALSE(encode(Message{Kind::permit, 5, 1, 0, {}, 1, "shared", ""}).ok());       // status
   EXPECT_FALSE(encode(Message{Kind::kml_written, 0, 0, 1, {}, 0, "shared", "x"}).ok()); // path
+  EXPECT_FALSE(encode(Message{Kind::sync, 0, 1, 0, {}, 0, "shared", "", {1}}).ok());    // data
+  auto empty = encode(Message{Kind::journal, 0, 1, 0, {}, 0, "shared", ""});            // no record
+  ASSERT_FALSE(empty.ok());
+  EXPECT_EQ(empty.error().message, "journal: data of 0 bytes outside 1.." + std::to_string(IZO_UPCALL_MAX_DATA));
 }
 
 TEST(UpcallMessages, DamagedBytesAreRefusedWithWhatIsWrong) {
@@ -82,7 +90,7 @@ TEST(UpcallMessages, DamagedBytesAreRefusedWithWhatIsWrong) {
   ASSERT_FALSE(truncated.ok());
   auto lengths = with(54, 200);
   ASSERT_FALSE(lengths.ok());
-  EXPECT_EQ(lengths.error().message, "name lengths do not add up to the message length");
+  EXPECT_EQ(lengths.error().message, "fileset, path and data lengths do not add up to the message length");
 }
 
 TEST(UpcallMessages, PermitBuiltInCDecodes) {

@@ -12,8 +12,10 @@
  *     struct izo_upcall_head  (64 bytes, fixed)
  *     fileset [fileset_len]   (no NUL)
  *     path    [path_len]      (no NUL; fileset-relative)
+ *     data    [data_len]      (JOURNAL only: one encoded KML record)
  *
- * and head.len is the whole message's size: 64 + fileset_len + path_len.
+ * and head.len is the whole message's size: 64 + fileset_len + path_len +
+ * data_len.
  */
 #ifndef IZO_UPCALL_FORMAT_H
 #define IZO_UPCALL_FORMAT_H
@@ -24,6 +26,7 @@
 #define IZO_UPCALL_FORMAT_V1 1u
 #define IZO_UPCALL_MAX_FILESET 255u
 #define IZO_UPCALL_MAX_PATH 4096u
+#define IZO_UPCALL_MAX_DATA IZO_KML_MAX_LEN
 
 /* Kinds. Values are part of the format: never renumber, only append. */
 enum izo_upcall_kind {
@@ -33,14 +36,17 @@ enum izo_upcall_kind {
 	IZO_DOWN_FETCH_REPLY = 3,   /* id: the FETCH asked; status 0 the data is in place */
 	IZO_DOWN_REVOKE = 4,        /* give the permit back: finish updates, then PERMIT_RETURNED */
 	IZO_DOWN_DETACH = 5,        /* Lento goes; the filter waits for the next ATTACH */
+	IZO_DOWN_JOURNAL = 6,       /* id; data: a KML record Lento applied, for the filter to append */
+	IZO_DOWN_SYNC = 7,          /* id: make the KML durable */
 	/* filter -> Lento */
-	IZO_UP_ATTACHED = 16,       /* reply to ATTACH; recno: the KML's last record */
+	IZO_UP_ATTACHED = 16,       /* reply to ATTACH; recno: the KML's last record, durable; version.host: the filter's host id */
 	IZO_UP_PERMIT = 17,         /* id: new request; pid: the process about to update */
 	IZO_UP_FETCH = 18,          /* id: new request; path, version: the content wanted */
-	IZO_UP_KML_WRITTEN = 19,    /* recno: the KML's last record now (no reply) */
-	IZO_UP_PERMIT_RETURNED = 20 /* after REVOKE: no update is in progress any more */
+	IZO_UP_KML_WRITTEN = 19,    /* recno: the KML is durable through this record (no reply) */
+	IZO_UP_PERMIT_RETURNED = 20, /* after REVOKE: no update is in progress any more */
+	IZO_UP_JOURNALED = 21       /* reply to JOURNAL (recno: its number) or SYNC (recno: durable through) */
 };
-#define IZO_UPCALL_KIND_MAX 20u
+#define IZO_UPCALL_KIND_MAX 21u
 
 struct izo_upcall_head {
 	izo_le32 magic;              /*  0 IZO_UPCALL_MAGIC */
@@ -49,12 +55,13 @@ struct izo_upcall_head {
 	izo_le16 kind;               /* 10 enum izo_upcall_kind */
 	izo_le32 status;             /* 12 replies: 0 or a positive errno */
 	izo_le64 id;                 /* 16 request id; a reply carries its request's */
-	izo_le64 recno;              /* 24 ATTACHED, KML_WRITTEN: a KML record number */
-	struct izo_kml_version version; /* 32 FETCH: the version wanted (16 bytes) */
+	izo_le64 recno;              /* 24 ATTACHED, KML_WRITTEN, JOURNALED: a KML record number */
+	struct izo_kml_version version; /* 32 FETCH: the version wanted; ATTACHED: {host id, 0} */
 	izo_le32 pid;                /* 48 PERMIT, FETCH: the process on whose behalf */
 	izo_le16 fileset_len;        /* 52 */
 	izo_le16 path_len;           /* 54 */
-	izo_le64 reserved;           /* 56 zero */
+	izo_le32 data_len;           /* 56 JOURNAL: bytes of the record after the path */
+	izo_le32 reserved;           /* 60 zero */
 };
 
 #define IZO_UPCALL_HEAD_SIZE 64u
