@@ -10,6 +10,8 @@ packages=(
   # libraries of the protocol core, the tools and their tests
   libboost-dev librapidcheck-dev libgtest-dev libgmock-dev libbenchmark-dev
   libcli11-dev nlohmann-json3-dev
+  # lento: XML configuration
+  libxml2-dev
   # presto-fuse (kmod/fuse) and its mount tests
   libfuse3-dev fuse3
 )
