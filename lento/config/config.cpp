@@ -211,7 +211,7 @@ Result<std::vector<FilesetDef>> load_fsetdb(const fs::path& file) {
     if (auto bad = check_name(w, c, "servername", f.servername)) return *bad;
     if (a->contains("policy")) {
       auto p = replica::policy_from_name((*a)["policy"]);
-      if (!p) return w.at(c, "policy '" + (*a)["policy"] + "' is none of server_wins, client_wins, manual");
+      if (!p) return w.at(c, "policy '" + (*a)["policy"] + "' is none of server-wins, client-wins, manual");
       f.policy = *p;
     }
     if (has_stray_text(c)) return w.at(c, "<fileset> holds text outside <replicator>");

@@ -6,7 +6,7 @@
 //             </sysid>
 //   serverdb  <serverdb><server name="muskox" ipaddr="192.168.0.3" port="2222"
 //               bindaddr="192.168.0.3"/></serverdb>
-//   fsetdb    <fsetdb><fileset name="shared" servername="muskox" policy="server_wins">
+//   fsetdb    <fsetdb><fileset name="shared" servername="muskox" policy="server-wins">
 //               <replicator>clientA</replicator></fileset></fsetdb>
 //
 // The `cache` children of sysid (where this host keeps each fileset: the

@@ -149,7 +149,7 @@ TEST(LentoConfig, BadNamesPathsAndDuplicatesAreRefused) {
                     "<replicator>clientA</replicator></fileset></fsetdb>");
   EXPECT_EQ(error_of(d), d.file("fsetdb") + ":3: replicator 'clientA' is listed twice");
   d.write("fsetdb", R"(<fsetdb><fileset name="shared" servername="muskox" policy="coin"/></fsetdb>)");
-  EXPECT_EQ(error_of(d), d.file("fsetdb") + ":1: policy 'coin' is none of server_wins, client_wins, manual");
+  EXPECT_EQ(error_of(d), d.file("fsetdb") + ":1: policy 'coin' is none of server-wins, client-wins, manual");
 }
 
 TEST(LentoConfig, EntitiesAreNotExpandedFromOutside) {

@@ -18,8 +18,11 @@ class PosixStore final : public replica::Store {
  public:
   // Opens the tree at `root` (which must be a directory) and finds the files
   // whose content is still to fetch. The metadata folder (.intermezzo) is
-  // never touched.
-  static Result<std::unique_ptr<PosixStore>> open(const std::filesystem::path& root);
+  // never touched. sync() syncs the filesystem of `sync_root` when given:
+  // lento works through the Presto mount, whose wrapped tree is what must
+  // reach the disk (FUSE passes no syncfs down).
+  static Result<std::unique_ptr<PosixStore>> open(const std::filesystem::path& root,
+                                                  const std::filesystem::path& sync_root = {});
   ~PosixStore() override;
   PosixStore(const PosixStore&) = delete;
   PosixStore& operator=(const PosixStore&) = delete;
@@ -32,9 +35,12 @@ class PosixStore final : public replica::Store {
   // `token` names a file (absolute path) holding the content; it is copied in.
   void install_data(std::string_view path, const Version& version, std::string_view token) override;
   std::vector<std::pair<std::string, Version>> missing_data() const override;
-  void sync() override;  // syncfs of the tree's filesystem
+  void sync() override;  // syncfs of the tree's (or sync_root's) filesystem
 
   const std::filesystem::path& root() const { return root_path_; }
+  // A read-only descriptor on the file at `path`, resolved beneath the root
+  // without following symlinks (serving a fetch); -errno on failure.
+  int open_for_read(std::string_view path) const;
 
  private:
   PosixStore(std::filesystem::path root, int fd) : root_path_(std::move(root)), root_fd_(fd) {}
@@ -52,6 +58,7 @@ class PosixStore final : public replica::Store {
 
   std::filesystem::path root_path_;
   int root_fd_ = -1;
+  int sync_fd_ = -1;
   std::set<std::string> missing_;  // files whose content is to fetch
 };
 

@@ -1,0 +1,130 @@
+// One fileset on this host, served or replicated: the replica engine of
+// protocol/ bound to the real world. Its ports are the Presto mount (the
+// Store, written as ISLENTO), the filter's KML (FilterJournal) and last_rcvd
+// (LastRcvdFile); its effects become packets on connections, fetches of file
+// content, upcall replies to Presto and log lines. It decides nothing itself.
+#pragma once
+
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/steady_timer.hpp>
+
+#include <map>
+#include <memory>
+#include <nlohmann/json_fwd.hpp>
+#include <set>
+#include <string>
+
+#include "config/config.hpp"
+#include "posix/posix_store.hpp"
+#include "replica/engine.hpp"
+#include "runtime/connection.hpp"
+#include "runtime/filter_journal.hpp"
+#include "runtime/last_rcvd_file.hpp"
+#include "runtime/log.hpp"
+#include "runtime/presto_link.hpp"
+
+namespace izo::lento {
+
+struct ServiceTiming {
+  std::chrono::milliseconds heartbeat{1000};
+  std::chrono::milliseconds silence_limit{5000};  // a peer this quiet is gone
+  std::chrono::milliseconds reconnect_min{200};
+  std::chrono::milliseconds reconnect_max{5000};
+};
+
+class FilesetService {
+ public:
+  // Attaches to the fileset's Presto filter and opens its state; nothing
+  // half-made is left running if this fails.
+  static Result<std::unique_ptr<FilesetService>> start(boost::asio::io_context& io, const Configuration& config,
+                                                       const Cache& cache, const Log& log, ServiceTiming timing);
+  ~FilesetService();
+  FilesetService(const FilesetService&) = delete;
+  FilesetService& operator=(const FilesetService&) = delete;
+
+  const std::string& name() const { return def_.name; }
+  bool serves() const { return role_ == replica::Role::server; }
+
+  // Server: a replicator connected and said hello. Refuses (with a logged
+  // reason and a HelloReply) a host fsetdb does not name for this fileset.
+  void adopt(std::shared_ptr<Connection> c, const wire::Hello& hello);
+
+  // izoctl.
+  nlohmann::json status() const;
+  nlohmann::json conflicts() const;
+  std::optional<std::string> resolve(std::uint64_t id, fsm::Winner winner);
+  // Cut the link to `peer` (client: the server) on purpose and keep it cut
+  // until reconnect(); an unknown name is an error.
+  std::optional<std::string> disconnect(const std::string& peer);
+  std::optional<std::string> reconnect(const std::string& peer);
+
+  void stop();  // DETACH from Presto, close every connection
+
+ private:
+  struct Sink;
+  FilesetService(boost::asio::io_context& io, const Configuration& config, const Cache& cache, const Log& log,
+                 ServiceTiming timing);
+
+  // Every call into the engine goes through here: effects are carried out
+  // afterwards, and a port failure stops the fileset with the reason.
+  template <class F>
+  void engine_call(F&& f);
+  void carry_out(std::vector<replica::Effect> effects);
+  void fail(const std::string& why);
+
+  void on_upcall(const upcall::Message& m);
+  void on_packet(replica::HostId peer, Connection& c, wire::Packet p);
+  void on_closed(replica::HostId peer, Connection& c, const std::string& why);
+  void send_message(replica::HostId peer, const wire::Message& m);
+  Connection* connection(replica::HostId peer);
+
+  // Client: connecting to the server, with backoff.
+  void connect();
+  void schedule_reconnect();
+  void heartbeat();
+
+  // Fetches: asking a peer for content, and answering a peer's request.
+  std::uint32_t start_fetch(replica::HostId from, const std::string& path, const Version& v, std::uint64_t engine_id);
+  void serve_fetch(Connection& c, std::uint32_t ctoken, const wire::FetchFile& f);
+  void on_fetch_reply(std::uint32_t ctoken, const wire::Packet& p);
+  void finish_fetch(std::uint32_t ctoken, std::optional<std::string> failure);
+  void answer_waiting_opens(const std::string& path);
+
+  std::string host_name(replica::HostId id) const;
+
+  boost::asio::io_context& io_;
+  const Log& log_;
+  ServiceTiming timing_;
+  FilesetDef def_;
+  Cache cache_;
+  std::string self_name_;
+  replica::HostId self_ = 0;
+  replica::Role role_ = replica::Role::client;
+  const Server* server_ = nullptr;  // the fileset's server (config outlives this)
+  std::string bindaddr_;
+  std::map<replica::HostId, std::string> names_;  // every host of the fileset
+
+  std::unique_ptr<PrestoLink> presto_;
+  std::unique_ptr<posix::PosixStore> store_;
+  std::unique_ptr<FilterJournal> journal_;
+  std::unique_ptr<LastRcvdFile> last_rcvd_;
+  std::unique_ptr<replica::Engine> engine_;
+  std::filesystem::path fetch_dir_;
+
+  std::map<replica::HostId, std::shared_ptr<Connection>> links_;
+  std::set<replica::HostId> cut_;  // disconnected on purpose (izoctl)
+  boost::asio::steady_timer reconnect_timer_;
+  boost::asio::steady_timer heartbeat_timer_;
+  std::chrono::milliseconds backoff_;
+  bool connecting_ = false;
+  std::uint64_t heartbeat_seq_ = 0;
+
+  std::map<std::uint32_t, std::unique_ptr<Sink>> sinks_;
+  std::uint32_t next_ctoken_ = 1;
+  std::map<std::string, std::vector<std::uint64_t>> waiting_opens_;  // path -> FETCH upcall ids
+  std::vector<replica::ConflictInfo> reported_;
+  bool failed_ = false;
+  bool stopped_ = false;
+};
+
+}  // namespace izo::lento

@@ -1,0 +1,143 @@
+#include "runtime/last_rcvd_file.hpp"
+
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+#include <fstream>
+#include <nlohmann/json.hpp>
+#include <sstream>
+#include <stdexcept>
+
+namespace izo::lento {
+namespace {
+
+using nlohmann::json;
+
+std::string hex(const std::vector<std::uint8_t>& b) {
+  static const char* digits = "0123456789abcdef";
+  std::string out;
+  out.reserve(b.size() * 2);
+  for (const auto c : b) {
+    out.push_back(digits[c >> 4]);
+    out.push_back(digits[c & 15]);
+  }
+  return out;
+}
+
+Result<std::vector<std::uint8_t>> unhex(const std::string& s) {
+  if (s.size() % 2 != 0) return Error{"odd number of hex digits", 0};
+  auto val = [](char c) -> int {
+    if (c >= '0' && c <= '9') return c - '0';
+    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+    return -1;
+  };
+  std::vector<std::uint8_t> out(s.size() / 2);
+  for (std::size_t i = 0; i < out.size(); ++i) {
+    const int hi = val(s[2 * i]), lo = val(s[2 * i + 1]);
+    if (hi < 0 || lo < 0) return Error{"not a hex digit at " + std::to_string(2 * i), 0};
+    out[i] = static_cast<std::uint8_t>(hi * 16 + lo);
+  }
+  return out;
+}
+
+void sync_fd_of(const std::filesystem::path& p, int flags) {
+  const int fd = ::open(p.c_str(), flags | O_CLOEXEC);
+  if (fd < 0) throw std::runtime_error("cannot open " + p.string() + ": " + std::strerror(errno));
+  const int rc = ::fsync(fd);
+  const int e = errno;
+  ::close(fd);
+  if (rc != 0) throw std::runtime_error("cannot sync " + p.string() + ": " + std::strerror(e));
+}
+
+}  // namespace
+
+std::string LastRcvdFile::to_json(const replica::LastRcvdState& s) {
+  json j;
+  j["format"] = 1;
+  j["store_synced_through"] = s.store_synced_through;
+  j["next_conflict_id"] = s.next_conflict_id;
+  json peers = json::array();
+  for (const auto& [host, c] : s.peers)
+    peers.push_back({{"host", host}, {"next_to_expect", c.next_to_expect}, {"acked", c.acked}});
+  j["peers"] = peers;
+  j["superseded"] = s.superseded;
+  json held = json::array();
+  for (const auto& q : s.quarantined) {
+    json records = json::array();
+    for (const auto& r : q.remote) {
+      std::vector<std::uint8_t> b;
+      if (!kml::encode(r, b)) throw std::runtime_error("a held conflict's record does not encode");
+      records.push_back(hex(b));
+    }
+    held.push_back({{"id", q.id}, {"path", q.path}, {"remote", records}});
+  }
+  j["quarantined"] = held;
+  return j.dump(1) + "\n";
+}
+
+Result<replica::LastRcvdState> LastRcvdFile::from_json(const std::string& text) {
+  replica::LastRcvdState s;
+  if (text.find_first_not_of(" \t\r\n") == std::string::npos) return s;  // a fresh fileset
+  try {
+    const json j = json::parse(text);
+    if (j.at("format").get<int>() != 1) return Error{"unknown format " + j.at("format").dump(), 0};
+    s.store_synced_through = j.at("store_synced_through").get<std::uint64_t>();
+    s.next_conflict_id = j.at("next_conflict_id").get<std::uint64_t>();
+    for (const auto& p : j.at("peers"))
+      s.peers[p.at("host").get<std::uint64_t>()] =
+          replica::PeerCounters{p.at("next_to_expect").get<std::uint64_t>(), p.at("acked").get<std::uint64_t>()};
+    s.superseded = j.at("superseded").get<std::set<std::uint64_t>>();
+    for (const auto& q : j.at("quarantined")) {
+      replica::HeldConflict h;
+      h.id = q.at("id").get<std::uint64_t>();
+      h.path = q.at("path").get<std::string>();
+      for (const auto& r : q.at("remote")) {
+        auto bytes = unhex(r.get<std::string>());
+        if (!bytes) return Error{"conflict " + std::to_string(h.id) + ": " + bytes.error().message, 0};
+        auto rec = kml::decode(*bytes);
+        if (!rec) return Error{"conflict " + std::to_string(h.id) + ": " + rec.error().message, 0};
+        h.remote.push_back(std::move(*rec));
+      }
+      s.quarantined.push_back(std::move(h));
+    }
+  } catch (const json::exception& e) {
+    return Error{e.what(), 0};
+  }
+  return s;
+}
+
+Result<std::unique_ptr<LastRcvdFile>> LastRcvdFile::open(const std::filesystem::path& path) {
+  std::unique_ptr<LastRcvdFile> f(new LastRcvdFile(path));
+  std::ifstream in(path);
+  if (!in) {
+    const int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+    if (fd < 0 && errno != EEXIST) return Error{"cannot create " + path.string() + ": " + std::strerror(errno), 0};
+    if (fd >= 0) ::close(fd);
+    return f;
+  }
+  std::stringstream text;
+  text << in.rdbuf();
+  auto state = from_json(text.str());
+  if (!state) return Error{path.string() + ": " + state.error().message, 0};
+  f->state_ = std::move(*state);
+  return f;
+}
+
+void LastRcvdFile::persist(const replica::LastRcvdState& state) {
+  const auto tmp = path_.string() + ".new";
+  {
+    std::ofstream out(tmp, std::ios::trunc);
+    out << to_json(state);
+    out.flush();
+    if (!out) throw std::runtime_error("cannot write " + tmp);
+  }
+  sync_fd_of(tmp, O_RDONLY);
+  if (::rename(tmp.c_str(), path_.c_str()) != 0)
+    throw std::runtime_error("cannot rename " + tmp + " to " + path_.string() + ": " + std::strerror(errno));
+  sync_fd_of(path_.parent_path(), O_RDONLY | O_DIRECTORY);
+  state_ = state;
+}
+
+}  // namespace izo::lento
