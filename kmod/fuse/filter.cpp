@@ -595,10 +595,21 @@ void* op_init(fuse_conn_info*, fuse_config* cfg) {
   cfg->readdir_ino = 1;
   cfg->hard_remove = 1;       // no .fuse_hidden files: open files work by handle
   cfg->nullpath_ok = 0;       // release needs the path of what it journals
-  cfg->kernel_cache = 1;      // every change passes here, so the cache stays true
-  cfg->entry_timeout = 1.0;
-  cfg->attr_timeout = 1.0;
-  cfg->negative_timeout = 1.0;
+  if (static_cast<Filter*>(fuse_get_context()->private_data)->lento()) {
+    // Lento applies peers' updates to the wrapped tree directly (never
+    // through the mount: an update waiting here for the permit holds the
+    // kernel's directory lock, and Lento must not queue behind it). So the
+    // kernel keeps nothing: every lookup and open asks the wrapped tree.
+    cfg->kernel_cache = 0;
+    cfg->entry_timeout = 0;
+    cfg->attr_timeout = 0;
+    cfg->negative_timeout = 0;
+  } else {
+    cfg->kernel_cache = 1;  // every change passes here, so the cache stays true
+    cfg->entry_timeout = 1.0;
+    cfg->attr_timeout = 1.0;
+    cfg->negative_timeout = 1.0;
+  }
   return fuse_get_context()->private_data;
 }
 

@@ -1,6 +1,8 @@
 #include "runtime/connection.hpp"
 
 #include <boost/asio/write.hpp>
+#include <cstdio>
+#include <stdexcept>
 
 namespace izo::lento {
 
@@ -32,6 +34,9 @@ Connection::Connection(boost::asio::io_context& io, std::unique_ptr<ByteStream> 
       buf_(256 * 1024) {}
 
 void Connection::start(OnPacket on_packet, OnClosed closed) {
+  // A second read in flight would interleave two streams in one buffer.
+  if (started_) throw std::logic_error("Connection::start called twice (use set_handlers)");
+  started_ = true;
   on_packet_ = std::move(on_packet);
   closed_ = std::move(closed);
   last_heard_ = std::chrono::steady_clock::now();
@@ -52,7 +57,15 @@ void Connection::read() {
     self->in_.feed(std::span(self->buf_).first(n));
     for (;;) {
       auto p = self->in_.next();
-      if (!p) return self->close("bad packet: " + p.error().message);
+      if (!p) {
+        std::string dump;
+        char hexb[4];
+        for (std::size_t i = 0; i < std::min<std::size_t>(n, 48); ++i) {
+          std::snprintf(hexb, sizeof hexb, "%02x ", self->buf_[i]);
+          dump += hexb;
+        }
+        return self->close("bad packet: " + p.error().message + " (read of " + std::to_string(n) + " bytes: " + dump + ")");
+      }
       if (!*p) break;
       auto handler = self->on_packet_;  // a handler may replace itself
       handler(*self, std::move(**p));

@@ -74,6 +74,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
   std::size_t queued_ = 0;
   bool writing_ = false;
   bool open_ = true;
+  bool started_ = false;
   OnPacket on_packet_;
   OnClosed closed_;
 };

@@ -80,8 +80,11 @@ Result<std::unique_ptr<FilesetService>> FilesetService::start(boost::asio::io_co
                      std::to_string(s->presto_->filter_host()) + " but this host is '" + s->self_name_ + "' (" +
                      std::to_string(s->self_) + "); mount it with presto-fuse --host " + s->self_name_,
                  0};
-  auto store = posix::PosixStore::open(cache.mtpt, cache.holding);
-  if (!store) return Error{"fileset " + cache.fileset + ": mount point " + store.error().message, 0};
+  // Peers' updates go to the wrapped tree directly, never through the mount:
+  // a local update waiting in the filter for the permit holds the kernel's
+  // lock on its directory, and lento must stay free to receive the grant.
+  auto store = posix::PosixStore::open(cache.holding);
+  if (!store) return Error{"fileset " + cache.fileset + ": holding directory " + store.error().message, 0};
   s->store_ = std::move(*store);
   auto journal = FilterJournal::open(meta / "kml", *s->presto_, s->presto_->attached_recno());
   if (!journal) return Error{"fileset " + cache.fileset + ": " + journal.error().message, 0};
@@ -352,8 +355,8 @@ void FilesetService::adopt(std::shared_ptr<Connection> c, const wire::Hello& hel
   }
   links_[peer] = c;
   log_.info(def_.name + ": " + hello.sysid + " connected from " + c->remote());
-  c->start([this, peer](Connection& conn, wire::Packet p) { on_packet(peer, conn, std::move(p)); },
-           [this, peer](Connection& conn, const std::string& why) { on_closed(peer, conn, why); });
+  c->set_handlers([this, peer](Connection& conn, wire::Packet p) { on_packet(peer, conn, std::move(p)); },
+                  [this, peer](Connection& conn, const std::string& why) { on_closed(peer, conn, why); });
   engine_call([&](replica::Engine& e) { e.receive(peer, hello); });
 }
 

@@ -1,0 +1,39 @@
+#!/usr/bin/env bash
+# Garbage on the server's port, a peer that never says hello, and a host
+# that fsetdb does not name are refused with a logged reason, while the
+# real replicators go on being served.
+. "$(dirname "$0")/common.sh" "$1" "${2:-23104}"
+tb_fileset shared muskox clientA clientB
+for h in muskox clientA clientB; do tb_mount "$h"; done
+for h in muskox clientA clientB; do tb_lento "$h"; done
+check "both clients connect" sh -c "[ \$('$TB_BUILD/lento/izoctl' --control '$(tb_ctl muskox)' --json status | grep -c '\"connected\": true') = 2 ]"
+log=$E2E_WORK/muskox/lento.log
+
+# Garbage bytes instead of a packet.
+exec 3<>/dev/tcp/127.0.0.1/"$TB_PORT"
+printf 'GET / HTTP/1.0\r\n\r\n' >&3
+exec 3>&-
+check "garbage is refused with the reason logged" grep -q "bad packet" "$log"
+
+# A well-formed packet header with a wrong checksum.
+exec 3<>/dev/tcp/127.0.0.1/"$TB_PORT"
+printf 'IZPK\x01\x03\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x04\x00\x00\x00\xde\xad\xbe\xef\x01\x00\x00\x00' >&3
+exec 3>&-
+check "a bad checksum is refused" grep -q "checksum" "$log"
+
+# A host fsetdb does not name: it has its own configuration saying it replicates.
+E2E_EXTRA_HOSTS=intruder
+mkdir -p "$E2E_WORK/intruder"
+cp -r "$E2E_WORK/clientB/etc" "$E2E_WORK/intruder/etc"
+mkdir -p "$E2E_WORK/intruder/holding" "$E2E_WORK/intruder/mnt"
+"$TB_BUILD/lento/mkizofs" shared "$E2E_WORK/intruder/holding"
+sed -i "s/clientB/intruder/g; s/127.0.0.3/127.0.0.9/" "$E2E_WORK/intruder/etc/sysid" "$E2E_WORK/intruder/etc/fsetdb"
+tb_mount intruder
+tb_lento intruder
+check "an unknown host is refused with the reason logged" grep -q "fsetdb does not name 'intruder'" "$log"
+
+# The replicators are still served.
+echo "still served" >"$(tb_mnt clientA)/after"
+check "an update still reaches clientB" tb_has clientB after "still served"
+[ ! -e "$(tb_mnt intruder)/after" ] || fail "the intruder received the fileset"
+echo "ok: the intruder got nothing"

@@ -1,0 +1,38 @@
+#!/usr/bin/env bash
+# A client cut off keeps working and journaling; on reconnection its updates
+# are reintegrated (and the server's are forwarded to it). An update of the
+# same file on both sides is a conflict: the policy (server-wins) decides and
+# both versions are kept on every replica.
+. "$(dirname "$0")/common.sh" "$1" "${2:-23102}"
+tb_fileset shared muskox clientA clientB
+for h in muskox clientA clientB; do tb_mount "$h"; done
+for h in muskox clientA clientB; do tb_lento "$h"; done
+check "both clients connect" sh -c "[ \$('$TB_BUILD/lento/izoctl' --control '$(tb_ctl muskox)' --json status | grep -c '\"connected\": true') = 2 ]"
+A=$(tb_mnt clientA)
+B=$(tb_mnt clientB)
+echo "base" >"$A/shared.txt"
+check "the base version reaches clientB" tb_has clientB shared.txt base
+
+tb_izoctl clientB disconnect >/dev/null
+check "clientB is cut off" sh -c "'$TB_BUILD/lento/izoctl' --control '$(tb_ctl clientB)' --json status | grep -q '\"connected\": false'"
+mkdir "$B/offline"
+for i in $(seq 1 30); do echo "offline $i" >"$B/offline/f$i"; done
+echo "B's edit" >"$B/shared.txt"
+echo "A's edit" >"$A/shared.txt"
+echo "only on A" >"$A/a-only.txt"
+check "clientA's edits reach the server meanwhile" tb_has muskox shared.txt "A's edit"
+[ ! -e "$(tb_mnt muskox)/offline" ] || fail "clientB's offline work reached the server while cut off"
+
+tb_izoctl clientB reconnect >/dev/null
+check "clientB's offline files are reintegrated and reach clientA" tb_has clientA offline/f30 "offline 30"
+check "the server's updates are forwarded to clientB" tb_has clientB a-only.txt "only on A"
+check "all replicas converge" converged
+copy=$(cd "$A" && ls | grep '^shared.txt.izo-conflict' || true)
+[ -n "$copy" ] || fail "no conflict copy of shared.txt"
+for h in muskox clientA clientB; do
+  tb_has "$h" shared.txt "A's edit" || fail "$h: the server's version does not hold the name"
+  tb_has "$h" "$copy" "B's edit" || fail "$h: clientB's version is not kept as $copy"
+done
+echo "ok: server wins, clientB's version kept as $copy on every replica"
+tb_izoctl clientB --json conflicts list | grep -q '"winner": "server"' || fail "izoctl does not show the conflict resolved"
+echo "ok: izoctl lists the conflict"
