@@ -113,7 +113,10 @@ void Daemon::accept() {
             timer->cancel();
             greet(conn.shared_from_this(), std::move(p));
           },
-          [timer](Connection&, const std::string&) { timer->cancel(); });
+          [this, timer](Connection& conn, const std::string& why) {
+            timer->cancel();
+            log_.info("refused " + conn.remote() + " before its hello: " + why);
+          });
     } else {
       log_.error("accept: " + ec.message());
     }

@@ -337,6 +337,7 @@ void FilesetService::adopt(std::shared_ptr<Connection> c, const wire::Hello& hel
     log_.info(def_.name + ": refused " + hello.sysid + " from " + c->remote() + ": " + why);
     wire::HelloReply r{wire::Status::refused, why, self_name_, self_, 0, 0};
     c->send(message_packet(r));
+    c->set_handlers([](Connection&, wire::Packet) {}, [](Connection&, const std::string&) {});
     // Let the reply go out, then close.
     boost::asio::post(io_, [c] { c->close("refused"); });
   };
