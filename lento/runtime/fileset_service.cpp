@@ -21,6 +21,7 @@ using nlohmann::json;
 using replica::HostId;
 
 constexpr std::size_t kChunk = 1 << 20;  // DAT packet payload
+constexpr std::chrono::seconds kParkLimit{10};  // a fetch waits this long for content on its way
 
 wire::Packet message_packet(const wire::Message& m, wire::PacketType type = wire::PacketType::msg,
                             std::uint32_t ctoken = 0) {
@@ -323,6 +324,7 @@ void FilesetService::schedule_reconnect() {
 
 void FilesetService::heartbeat() {
   if (stopped_) return;
+  for (const auto& [path, waiting] : std::map(parked_)) serve_parked(path, true);
   ++heartbeat_seq_;
   for (auto& [peer, c] : links_)
     if (c->open()) c->send(message_packet(wire::Heartbeat{heartbeat_seq_}));
@@ -394,7 +396,7 @@ void FilesetService::on_packet(HostId peer, Connection& c, wire::Packet p) {
         log_.error(def_.name + ": bad request from " + host_name(peer) + ": " + why);
         return c.send(message_packet(wire::ErrorReply{wire::Status::bad_request, why}, wire::PacketType::rep, p.ctoken));
       }
-      return serve_fetch(c, p.ctoken, std::get<wire::FetchFile>(*m));
+      return serve_fetch(c.shared_from_this(), p.ctoken, std::get<wire::FetchFile>(*m));
     }
     case wire::PacketType::rep:
     case wire::PacketType::dat:
@@ -431,13 +433,22 @@ std::uint32_t FilesetService::start_fetch(HostId from, const std::string& path, 
   return ctoken;
 }
 
-void FilesetService::serve_fetch(Connection& c, std::uint32_t ctoken, const wire::FetchFile& f) {
+void FilesetService::serve_fetch(std::shared_ptr<Connection> conn, std::uint32_t ctoken, const wire::FetchFile& f) {
+  Connection& c = *conn;
   auto reply = [&](wire::FetchFileReply r) { c.send(message_packet(r, wire::PacketType::rep, ctoken)); };
   if (f.fileset != def_.name) return reply({wire::Status::bad_request, {}, 0, 0, "not fileset " + def_.name});
   const auto here = store_->lookup(f.path);
   if (!here || here->type != replica::ObjType::file)
     return reply({wire::Status::not_found, {}, 0, 0, "no file '" + f.path + "' here"});
-  if (here->data_missing) return reply({wire::Status::busy, here->version, 0, 0, "the content is not here yet"});
+  if (here->data_missing) {
+    // The content is on its way here (a server fetching a replicator's
+    // update): answer when it lands rather than make the asker poll.
+    if (!f.want.exists() || here->version == f.want) {
+      parked_[f.path].push_back(Parked{conn, ctoken, f, std::chrono::steady_clock::now() + kParkLimit});
+      return;
+    }
+    return reply({wire::Status::busy, here->version, 0, 0, "the content is not here yet"});
+  }
   if (f.want.exists() && here->version != f.want)
     return reply({wire::Status::not_found, here->version, 0, 0, "'" + f.path + "' is at " + to_string(here->version)});
   const int fd = store_->open_for_read(f.path);
@@ -498,6 +509,7 @@ void FilesetService::finish_fetch(std::uint32_t ctoken, std::optional<std::strin
   if (s->engine_fetch != 0) {
     const std::optional<std::string> token = failure ? std::nullopt : std::optional<std::string>(s->tmp.string());
     engine_call([&](replica::Engine& e) { e.data_arrived(s->engine_fetch, token); });
+    for (const auto& [path, waiting] : std::map(parked_)) serve_parked(path, false);
   } else if (!failure) {
     store_->install_data(s->path, s->version, s->tmp.string());
   }
@@ -512,6 +524,34 @@ void FilesetService::finish_fetch(std::uint32_t ctoken, std::optional<std::strin
     waiting_opens_.erase(s->path);
   }
   answer_waiting_opens(s->path);
+  serve_parked(s->path, false);
+}
+
+void FilesetService::serve_parked(const std::string& path, bool expire_only) {
+  auto it = parked_.find(path);
+  if (it == parked_.end()) return;
+  const auto here = store_->lookup(path);
+  const bool ready = here && !here->data_missing;
+  const auto now = std::chrono::steady_clock::now();
+  std::vector<Parked> keep;
+  for (auto& p : it->second) {
+    auto c = p.connection.lock();
+    if (!c || !c->open()) continue;
+    const bool moved_on = !here || (p.request.want.exists() && here->version != p.request.want);
+    if ((ready && !expire_only) || moved_on) {
+      serve_fetch(c, p.ctoken, p.request);  // the content, or why not (it parks nothing now)
+      continue;
+    }
+    if (now >= p.deadline) {
+      c->send(message_packet(wire::FetchFileReply{wire::Status::busy, here->version, 0, 0,
+                                                  "the content did not arrive here in time"},
+                             wire::PacketType::rep, p.ctoken));
+      continue;
+    }
+    keep.push_back(std::move(p));
+  }
+  if (keep.empty()) parked_.erase(it);
+  else it->second = std::move(keep);
 }
 
 // ---- izoctl ---------------------------------------------------------------

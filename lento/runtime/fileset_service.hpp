@@ -85,7 +85,10 @@ class FilesetService {
 
   // Fetches: asking a peer for content, and answering a peer's request.
   std::uint32_t start_fetch(replica::HostId from, const std::string& path, const Version& v, std::uint64_t engine_id);
-  void serve_fetch(Connection& c, std::uint32_t ctoken, const wire::FetchFile& f);
+  void serve_fetch(std::shared_ptr<Connection> c, std::uint32_t ctoken, const wire::FetchFile& f);
+  // Fetches asked for content still on its way here, answered when it lands
+  // (or busy after a while; `expire_only` answers only those).
+  void serve_parked(const std::string& path, bool expire_only);
   void on_fetch_reply(std::uint32_t ctoken, const wire::Packet& p);
   void finish_fetch(std::uint32_t ctoken, std::optional<std::string> failure);
   void answer_waiting_opens(const std::string& path);
@@ -122,6 +125,13 @@ class FilesetService {
   std::map<std::uint32_t, std::unique_ptr<Sink>> sinks_;
   std::uint32_t next_ctoken_ = 1;
   std::map<std::string, std::vector<std::uint64_t>> waiting_opens_;  // path -> FETCH upcall ids
+  struct Parked {
+    std::weak_ptr<Connection> connection;
+    std::uint32_t ctoken = 0;
+    wire::FetchFile request;
+    std::chrono::steady_clock::time_point deadline;
+  };
+  std::map<std::string, std::vector<Parked>> parked_;
   std::vector<replica::ConflictInfo> reported_;
   bool failed_ = false;
   bool stopped_ = false;

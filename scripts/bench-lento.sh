@@ -1,0 +1,104 @@
+#!/usr/bin/env bash
+# The lento benchmark (issue 6): prints figures, asserts nothing.
+#  1. propagation latency: a file written and closed on clientA until its
+#     content reads back on clientB, p50 and p99 over N_UPDATES (default 1000);
+#  2. reintegration: clientB cut off makes N files (1000 and 10000 by default),
+#     then reconnects; the time until the server holds every record and every
+#     file's content; the same change set copied by rsync and synchronised by
+#     unison between two local folders, in the same run.
+# Targets: p50 <= 5 ms, p99 <= 20 ms; reintegration no slower than rsync and at
+# least 2x faster than unison. Needs root and /dev/fuse.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+root=$PWD
+[ "$(id -u)" -eq 0 ] || { echo "bench-lento: run as root" >&2; exit 1; }
+scripts/install-deps.sh
+for p in rsync unison; do
+  command -v "$p" >/dev/null || { DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "$p" >/dev/null; }
+done
+cmake --preset default >/dev/null
+cmake --build --preset default -j "$(nproc)" >/dev/null
+
+N_UPDATES=${N_UPDATES:-1000}
+SIZES=${SIZES:-"1000 10000"}
+port=${BENCH_PORT:-23190}
+
+. lento/e2e/testbed.sh
+work=$(mktemp -d "${TMPDIR:-/tmp}/izo-bench.XXXXXX")
+chmod 755 "$work"
+trap 'tb_cleanup; rm -rf "$work"' EXIT
+tb_init "$work" "$root/build" "$port"
+tb_fileset shared muskox clientA clientB
+for h in muskox clientA clientB; do tb_mount "$h"; done
+for h in muskox clientA clientB; do tb_lento "$h" --debuglevel 0; done
+tb_wait 10 sh -c "[ \$('$root/build/lento/izoctl' --control '$(tb_ctl muskox)' --json status | grep -c '\"connected\": true') = 2 ]"
+A=$(tb_mnt clientA)
+B=$(tb_mnt clientB)
+S=$(tb_mnt muskox)
+
+echo "== propagation latency: $N_UPDATES updates, close on clientA until readable on clientB"
+mkdir "$A/lat"
+tb_wait 10 test -d "$B/lat"
+lat=$work/latencies
+: >"$lat"
+for i in $(seq 1 "$N_UPDATES"); do
+  t0=$EPOCHREALTIME
+  echo "$i" >"$A/lat/f$((i % 50))"
+  v=
+  until [ -f "$B/lat/f$((i % 50))" ] && read -r v <"$B/lat/f$((i % 50))" 2>/dev/null && [ "$v" = "$i" ]; do :; done
+  t1=$EPOCHREALTIME
+  echo "$t0 $t1" | awk '{printf "%.3f\n", ($2 - $1) * 1000}' >>"$lat"
+done
+sort -n "$lat" | awk '{a[NR]=$1} END {printf "   p50 %.2f ms, p99 %.2f ms, max %.2f ms (targets: p50 <= 5, p99 <= 20)\n", a[int(NR*0.5)], a[int(NR*0.99)], a[NR]}'
+
+reintegrate() {
+  local n=$1 d=$2
+  tb_izoctl clientB disconnect >/dev/null
+  tb_wait 10 sh -c "'$root/build/lento/izoctl' --control '$(tb_ctl clientB)' --json status | grep -q '\"connected\": false'"
+  mkdir "$B/$d"
+  for i in $(seq 1 "$n"); do printf 'file %d of the change set, some content to carry\n' "$i" >"$B/$d/f$i"; done
+  local t0 t1
+  t0=$EPOCHREALTIME
+  tb_izoctl clientB reconnect >/dev/null
+  # Done when clientB's journal is acknowledged by the server and the server
+  # fetched every file's content.
+  until "$root/build/lento/izoctl" --control "$(tb_ctl muskox)" --json status |
+    python3 -c 'import json,sys; f=json.load(sys.stdin)["filesets"][0]; b=[p for p in f["peers"] if p["name"]=="clientB"][0]; sys.exit(0 if b["connected"] and b["lag_records"]==0 and f["fetches_in_flight"]==0 else 1)' &&
+    [ -f "$S/$d/f$n" ] && [ "$(cat "$S/$d/f$n")" = "file $n of the change set, some content to carry" ] &&
+    [ -z "$(getfattr --absolute-names -R -d -m trusted.izo.missing "$work/muskox/holding/$d" 2>/dev/null)" ]; do sleep 0.02; done
+  t1=$EPOCHREALTIME
+  echo "$t0 $t1" | awk '{printf "%.2f", $2 - $1}'
+}
+
+compare_tools() {
+  local n=$1 d=$2 base=$work/tools-$n
+  mkdir -p "$base/src" "$base/rsync-dst" "$base/unison-dst"
+  cp -a "$work/clientB/holding/$d" "$base/src/"
+  local t0 t1 rs un
+  t0=$EPOCHREALTIME
+  rsync -a "$base/src/" "$base/rsync-dst/"
+  sync
+  t1=$EPOCHREALTIME
+  rs=$(echo "$t0 $t1" | awk '{printf "%.2f", $2 - $1}')
+  export HOME=$base/home UNISON=$base/home/.unison
+  mkdir -p "$UNISON"
+  mv "$base/src/$d" "$base/hold"
+  unison "$base/src" "$base/unison-dst" -batch -auto -silent >/dev/null 2>&1 || true  # the common state: empty
+  mv "$base/hold" "$base/src/$d"
+  t0=$EPOCHREALTIME
+  unison "$base/src" "$base/unison-dst" -batch -auto -silent >/dev/null 2>&1 || true
+  sync
+  t1=$EPOCHREALTIME
+  un=$(echo "$t0 $t1" | awk '{printf "%.2f", $2 - $1}')
+  [ "$(ls "$base/unison-dst/$d" | wc -l)" = "$n" ] || echo "   (unison copied $(ls "$base/unison-dst/$d" 2>/dev/null | wc -l) of $n files)"
+  echo "$rs $un"
+}
+
+command -v getfattr >/dev/null || DEBIAN_FRONTEND=noninteractive apt-get install -y -qq attr >/dev/null
+echo "== reintegration after a disconnection, against rsync and unison on the same change set"
+for n in $SIZES; do
+  t=$(reintegrate "$n" "set$n")
+  read -r rs un < <(compare_tools "$n" "set$n")
+  echo "$n $t $rs $un" | awk '{printf "   %6d files: lento %6.2f s   rsync %6.2f s (lento/rsync %.2fx)   unison %6.2f s (unison/lento %.2fx)\n", $1, $2, $3, $2/$3, $4, $4/$2}'
+done
+echo "   (targets: lento no slower than rsync; unison at least 2x lento)"
