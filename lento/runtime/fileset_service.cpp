@@ -497,7 +497,8 @@ void FilesetService::on_fetch_reply(std::uint32_t ctoken, const wire::Packet& p)
   }
   if (s.got != s.expected)
     return finish_fetch(ctoken, "got " + std::to_string(s.got) + " bytes of " + std::to_string(s.expected));
-  if (::fsync(s.fd) != 0) return finish_fetch(ctoken, std::string("fsync: ") + std::strerror(errno));
+  // No fsync here: the temporary file is disposable; installing the content
+  // syncs the file it lands in before the missing mark goes.
   finish_fetch(ctoken, std::nullopt);
 }
 
