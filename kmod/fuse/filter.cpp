@@ -15,6 +15,8 @@
 #include <cstdio>
 #include <cstring>
 #include <optional>
+#include <set>
+#include <mutex>
 
 namespace izo::presto {
 namespace {
@@ -71,6 +73,30 @@ struct Handle {
 };
 
 Handle* handle_of(const fuse_file_info* fi) { return reinterpret_cast<Handle*>(fi->fh); }
+
+// Open files, so that those the kernel never released (the filter stopped
+// by a signal while a RELEASE was on its way) are freed at the end. Their
+// close record was made at flush, which close() waits for.
+std::mutex g_handles_mu;
+std::set<Handle*> g_handles;
+
+Handle* new_handle(int fd, bool written) {
+  auto* h = new Handle;
+  h->fd = fd;
+  h->written = written;
+  std::lock_guard lock(g_handles_mu);
+  g_handles.insert(h);
+  return h;
+}
+
+void delete_handle(Handle* h) {
+  {
+    std::lock_guard lock(g_handles_mu);
+    g_handles.erase(h);
+  }
+  ::close(h->fd);
+  delete h;
+}
 
 std::int64_t now_ns() {
   return std::chrono::duration_cast<std::chrono::nanoseconds>(
@@ -221,9 +247,7 @@ int op_open(const char* path, fuse_file_info* fi) {
   if (truncates) lock.lock();
   const int fd = ::openat(f.lower().root_fd(), rel.c_str(), (fi->flags & ~O_CREAT) | O_CLOEXEC | O_NOFOLLOW);
   if (fd < 0) return -errno;
-  auto* h = new Handle;
-  h->fd = fd;
-  h->written = truncates;  // emptied: its release journals a close
+  auto* h = new_handle(fd, truncates);  // emptied: its release journals a close
   fi->fh = reinterpret_cast<std::uint64_t>(h);
   return 0;
 }
@@ -329,9 +353,7 @@ int op_create(const char* path, mode_t mode, fuse_file_info* fi) {
   const bool made = fd >= 0;
   if (!made && errno == EEXIST && !(fi->flags & O_EXCL)) fd = ::openat(f.lower().root_fd(), rel.c_str(), flags);
   if (fd < 0) return -errno;
-  auto* h = new Handle;
-  h->fd = fd;
-  h->written = (fi->flags & O_TRUNC) != 0;
+  auto* h = new_handle(fd, (fi->flags & O_TRUNC) != 0);
   fi->fh = reinterpret_cast<std::uint64_t>(h);
   if (!made) return 0;
   if (const int e = give_to_caller(f.lower(), rel)) return e;
@@ -529,8 +551,7 @@ int op_flush(const char* path, fuse_file_info* fi) { return journal_close(path, 
 int op_release(const char* path, fuse_file_info* fi) {
   Handle* h = handle_of(fi);
   journal_close(path, h);
-  ::close(h->fd);
-  delete h;
+  delete_handle(h);
   return 0;
 }
 
@@ -612,6 +633,22 @@ void* op_init(fuse_conn_info*, fuse_config* cfg) {
   }
   return fuse_get_context()->private_data;
 }
+
+}  // namespace
+
+void Filter::free_unreleased_files() {
+  std::set<Handle*> left;
+  {
+    std::lock_guard lock(g_handles_mu);
+    left.swap(g_handles);
+  }
+  for (Handle* h : left) {
+    ::close(h->fd);
+    delete h;
+  }
+}
+
+namespace {
 
 fuse_operations make_operations() {
   fuse_operations o{};

@@ -29,7 +29,10 @@ class Filter {
       : lower_(std::move(lower)), journal_(std::move(journal)), lento_(std::move(lento)), options_(std::move(options)) {}
 
   // Lento stops hearing of the journal before the channel goes.
-  ~Filter() { journal_->on_durable(nullptr); }
+  ~Filter() {
+    journal_->on_durable(nullptr);
+    free_unreleased_files();
+  }
   Filter(const Filter&) = delete;
   Filter& operator=(const Filter&) = delete;
 
@@ -44,6 +47,8 @@ class Filter {
   Journal& journal() { return *journal_; }
   LentoChannel* lento() { return lento_.get(); }
   std::mutex& update_lock() { return update_; }
+  // Frees the open files the kernel never released (stopped by a signal).
+  static void free_unreleased_files();
   const FilterOptions& options() const { return options_; }
 
  private:
