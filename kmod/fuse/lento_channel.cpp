@@ -11,6 +11,7 @@
 #include <cstring>
 #include <fstream>
 
+#include "posix/send_all.hpp"
 #include "upcall/message.hpp"
 
 namespace izo::presto {
@@ -71,15 +72,7 @@ bool LentoChannel::is_lento(pid_t pid) const {
   return lento != 0 && (pid == lento || tgid_of(pid) == lento);
 }
 
-bool LentoChannel::send_locked(int fd, const std::vector<std::uint8_t>& bytes) {
-  for (std::size_t done = 0; done < bytes.size();) {
-    const auto n = ::send(fd, bytes.data() + done, bytes.size() - done, MSG_NOSIGNAL);
-    if (n < 0 && errno == EINTR) continue;
-    if (n <= 0) return false;
-    done += static_cast<std::size_t>(n);
-  }
-  return true;
-}
+bool LentoChannel::send_locked(int fd, const std::vector<std::uint8_t>& bytes) { return posix::send_all(fd, bytes); }
 
 std::uint64_t LentoChannel::request(std::uint16_t kind, const std::string& path, const Version& v, pid_t pid) {
   Message m;

@@ -3,10 +3,7 @@
 # that fsetdb does not name are refused with a logged reason, while the
 # real replicators go on being served.
 . "$(dirname "$0")/common.sh" "$1" "${2:-23104}"
-tb_fileset shared muskox clientA clientB
-for h in muskox clientA clientB; do tb_mount "$h"; done
-for h in muskox clientA clientB; do tb_lento "$h"; done
-check "both clients connect" sh -c "[ \$('$TB_BUILD/lento/izoctl' --control '$(tb_ctl muskox)' --json status | grep -c '\"connected\": true') = 2 ]"
+e2e_three_hosts
 log=$E2E_WORK/muskox/lento.log
 
 # Garbage bytes instead of a packet.

@@ -4,10 +4,7 @@
 # same file on both sides is a conflict: the policy (server-wins) decides and
 # both versions are kept on every replica.
 . "$(dirname "$0")/common.sh" "$1" "${2:-23102}"
-tb_fileset shared muskox clientA clientB
-for h in muskox clientA clientB; do tb_mount "$h"; done
-for h in muskox clientA clientB; do tb_lento "$h"; done
-check "both clients connect" sh -c "[ \$('$TB_BUILD/lento/izoctl' --control '$(tb_ctl muskox)' --json status | grep -c '\"connected\": true') = 2 ]"
+e2e_three_hosts
 A=$(tb_mnt clientA)
 B=$(tb_mnt clientB)
 echo "base" >"$A/shared.txt"

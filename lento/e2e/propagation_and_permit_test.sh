@@ -3,10 +3,7 @@
 # server, without polling; the permit passes between two writers, each
 # update waiting for it, and nothing is lost on the way.
 . "$(dirname "$0")/common.sh" "$1" "${2:-23101}"
-tb_fileset shared muskox clientA clientB
-for h in muskox clientA clientB; do tb_mount "$h"; done
-for h in muskox clientA clientB; do tb_lento "$h"; done
-check "both clients connect" sh -c "[ \$(cd / && '$TB_BUILD/lento/izoctl' --control '$(tb_ctl muskox)' --json status | grep -c '\"connected\": true') = 2 ]"
+e2e_three_hosts
 
 A=$(tb_mnt clientA)
 B=$(tb_mnt clientB)

@@ -1,5 +1,7 @@
 #include "runtime/presto_link.hpp"
 
+#include "posix/send_all.hpp"
+
 #include <poll.h>
 #include <sys/socket.h>
 #include <sys/un.h>
@@ -16,15 +18,7 @@ namespace {
 using upcall::Kind;
 using upcall::Message;
 
-bool send_all(int fd, const std::vector<std::uint8_t>& bytes) {
-  for (std::size_t done = 0; done < bytes.size();) {
-    const auto n = ::send(fd, bytes.data() + done, bytes.size() - done, MSG_NOSIGNAL);
-    if (n < 0 && errno == EINTR) continue;
-    if (n <= 0) return false;
-    done += static_cast<std::size_t>(n);
-  }
-  return true;
-}
+using posix::send_all;
 
 }  // namespace
 
