@@ -441,9 +441,12 @@ void FilesetService::serve_fetch(std::shared_ptr<Connection> conn, std::uint32_t
   if (!here || here->type != replica::ObjType::file)
     return reply({wire::Status::not_found, {}, 0, 0, "no file '" + f.path + "' here"});
   if (here->data_missing) {
-    // The content is on its way here (a server fetching a replicator's
-    // update): answer when it lands rather than make the asker poll.
-    if (!f.want.exists() || here->version == f.want) {
+    // A server fetching a replicator's update answers its other replicators
+    // when the content lands rather than make them poll. Only a server
+    // parks: a replicator asked by its server says busy at once, so the
+    // server asks another one (two hosts parked on each other would wait
+    // for ever).
+    if (serves() && (!f.want.exists() || here->version == f.want)) {
       parked_[f.path].push_back(Parked{conn, ctoken, f, std::chrono::steady_clock::now() + kParkLimit});
       return;
     }
