@@ -10,37 +10,12 @@
 #include <sstream>
 #include <stdexcept>
 
+#include "util/hex.hpp"
+
 namespace izo::lento {
 namespace {
 
 using nlohmann::json;
-
-std::string hex(const std::vector<std::uint8_t>& b) {
-  static const char* digits = "0123456789abcdef";
-  std::string out;
-  out.reserve(b.size() * 2);
-  for (const auto c : b) {
-    out.push_back(digits[c >> 4]);
-    out.push_back(digits[c & 15]);
-  }
-  return out;
-}
-
-Result<std::vector<std::uint8_t>> unhex(const std::string& s) {
-  if (s.size() % 2 != 0) return Error{"odd number of hex digits", 0};
-  auto val = [](char c) -> int {
-    if (c >= '0' && c <= '9') return c - '0';
-    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-    return -1;
-  };
-  std::vector<std::uint8_t> out(s.size() / 2);
-  for (std::size_t i = 0; i < out.size(); ++i) {
-    const int hi = val(s[2 * i]), lo = val(s[2 * i + 1]);
-    if (hi < 0 || lo < 0) return Error{"not a hex digit at " + std::to_string(2 * i), 0};
-    out[i] = static_cast<std::uint8_t>(hi * 16 + lo);
-  }
-  return out;
-}
 
 void sync_fd_of(const std::filesystem::path& p, int flags) {
   const int fd = ::open(p.c_str(), flags | O_CLOEXEC);
@@ -69,7 +44,7 @@ std::string LastRcvdFile::to_json(const replica::LastRcvdState& s) {
     for (const auto& r : q.remote) {
       std::vector<std::uint8_t> b;
       if (!kml::encode(r, b)) throw std::runtime_error("a held conflict's record does not encode");
-      records.push_back(hex(b));
+      records.push_back(to_hex(b));
     }
     held.push_back({{"id", q.id}, {"path", q.path}, {"remote", records}});
   }
@@ -94,7 +69,7 @@ Result<replica::LastRcvdState> LastRcvdFile::from_json(const std::string& text) 
       h.id = q.at("id").get<std::uint64_t>();
       h.path = q.at("path").get<std::string>();
       for (const auto& r : q.at("remote")) {
-        auto bytes = unhex(r.get<std::string>());
+        auto bytes = from_hex(r.get<std::string>());
         if (!bytes) return Error{"conflict " + std::to_string(h.id) + ": " + bytes.error().message, 0};
         auto rec = kml::decode(*bytes);
         if (!rec) return Error{"conflict " + std::to_string(h.id) + ": " + rec.error().message, 0};

@@ -3,6 +3,8 @@
 #include <cstdio>
 #include <ctime>
 
+#include "util/hex.hpp"
+
 namespace izo::replay {
 namespace {
 
@@ -10,18 +12,6 @@ std::string octal(std::uint32_t v) {
   char buf[16];
   std::snprintf(buf, sizeof buf, "0%o", v);
   return buf;
-}
-
-std::string hex(std::string_view s) {
-  static constexpr char digits[] = "0123456789abcdef";
-  std::string out;
-  out.reserve(s.size() * 2);
-  for (const char ch : s) {
-    const auto c = static_cast<unsigned char>(ch);
-    out += digits[c >> 4];
-    out += digits[c & 15];
-  }
-  return out;
 }
 
 std::string change(const Version& a, const Version& b) {
@@ -124,7 +114,7 @@ nlohmann::json record_json(const kml::Record& r, std::size_t offset) {
       {"origin_recno", r.origin_recno},
       {"path", r.path},
       {"path2", r.path2},
-      {"data_hex", hex(r.data)},
+      {"data_hex", to_hex(r.data)},
       {"versions",
        {{"obj_old", v(r.obj_old)},
         {"obj_new", v(r.obj_new)},
