@@ -58,6 +58,21 @@ class Gate {
   bool counted_ = false;
 };
 
+// One update: the permit first (which may wait for Lento), then the update
+// lock, never the other way round: an update waiting for the permit must not
+// hold the lock that Lento's JOURNAL needs. Released in reverse order.
+class Update {
+ public:
+  explicit Update(Filter& f) : gate_(f) {
+    if (!gate_.error) lock_ = std::unique_lock(f.update_lock());
+  }
+  int error() const { return gate_.error; }
+
+ private:
+  Gate gate_;
+  std::unique_lock<std::mutex> lock_;
+};
+
 // Appends a record (not for Lento's own updates). Lento hears of it once it
 // is durable (Journal::on_durable).
 void append(Filter& f, kml::Record r) {
@@ -313,9 +328,8 @@ int make_object(const char* path, Op op, Make make, const char* target = nullptr
   const auto rel = relative(path);
   IZO_REFUSE(rel);
   Filter& f = self();
-  Gate gate(f);
-  if (gate.error) return gate.error;
-  std::lock_guard lock(f.update_lock());
+  Update update(f);
+  if (update.error()) return update.error();
   if (make(f.lower().root_fd(), rel.c_str()) != 0) return -errno;
   if (const int e = give_to_caller(f.lower(), rel)) return e;
   auto r = record(op, rel);
@@ -345,9 +359,8 @@ int op_create(const char* path, mode_t mode, fuse_file_info* fi) {
   const auto rel = relative(path);
   IZO_REFUSE(rel);
   Filter& f = self();
-  Gate gate(f);
-  if (gate.error) return gate.error;
-  std::lock_guard lock(f.update_lock());
+  Update update(f);
+  if (update.error()) return update.error();
   const int flags = (fi->flags & ~O_CREAT & ~O_EXCL) | O_CLOEXEC | O_NOFOLLOW;
   int fd = ::openat(f.lower().root_fd(), rel.c_str(), flags | O_CREAT | O_EXCL, mode);
   const bool made = fd >= 0;
@@ -370,9 +383,8 @@ int remove_object(const char* path, Op op) {
   const auto rel = relative(path);
   IZO_HIDE(rel);
   Filter& f = self();
-  Gate gate(f);
-  if (gate.error) return gate.error;
-  std::lock_guard lock(f.update_lock());
+  Update update(f);
+  if (update.error()) return update.error();
   auto r = record(op, rel);
   r.obj_old = f.lower().version(rel);
   if (::unlinkat(f.lower().root_fd(), rel.c_str(), op == Op::rmdir ? AT_REMOVEDIR : 0) != 0) return -errno;
@@ -392,9 +404,8 @@ int op_rename(const char* from, const char* to, unsigned int flags) {
   // An exchange is two updates at once; one KML record cannot say it.
   if (flags & ~static_cast<unsigned>(RENAME_NOREPLACE)) return -EINVAL;
   Filter& f = self();
-  Gate gate(f);
-  if (gate.error) return gate.error;
-  std::lock_guard lock(f.update_lock());
+  Update update(f);
+  if (update.error()) return update.error();
   auto r = record(Op::rename, src);
   r.path2 = dst;
   r.obj_old = f.lower().version(src);
@@ -414,9 +425,8 @@ int op_link(const char* from, const char* to) {
   IZO_HIDE(src);
   IZO_REFUSE(dst);
   Filter& f = self();
-  Gate gate(f);
-  if (gate.error) return gate.error;
-  std::lock_guard lock(f.update_lock());
+  Update update(f);
+  if (update.error()) return update.error();
   auto r = record(Op::link, src);
   r.path2 = dst;
   r.obj_old = f.lower().version(src);
@@ -454,9 +464,8 @@ int change_attrs(const char* path, fuse_file_info* fi, std::uint32_t valid, OnFd
   const auto rel = relative(path);
   IZO_HIDE(rel);
   Filter& f = self();
-  Gate gate(f);
-  if (gate.error) return gate.error;
-  std::lock_guard lock(f.update_lock());
+  Update update(f);
+  if (update.error()) return update.error();
   const int fd = fi && fi->fh ? handle_of(fi)->fd : -1;
   const Version before = fd >= 0 ? f.lower().version_of_fd(fd) : f.lower().version(rel);
   if ((fd >= 0 ? on_fd(fd) : by_name(f.lower().root_fd(), Lower::at(rel))) != 0) return -errno;
@@ -483,9 +492,8 @@ int op_truncate(const char* path, off_t size, fuse_file_info* fi) {
   const auto rel = relative(path);
   IZO_HIDE(rel);
   Filter& f = self();
-  Gate gate(f);
-  if (gate.error) return gate.error;
-  std::lock_guard lock(f.update_lock());
+  Update update(f);
+  if (update.error()) return update.error();
   int fd = fi && fi->fh ? handle_of(fi)->fd : -1;
   const bool own = fd < 0;
   if (own) fd = ::openat(f.lower().root_fd(), rel.c_str(), O_WRONLY | O_CLOEXEC | O_NOFOLLOW);
@@ -529,9 +537,8 @@ int journal_close(const char* path, Handle* h) {
   if (!path || !h->written.exchange(false)) return 0;
   const auto rel = relative(path);
   Filter& f = self();
-  Gate gate(f);
-  if (gate.error) return gate.error;
-  std::lock_guard lock(f.update_lock());
+  Update update(f);
+  if (update.error()) return update.error();
   struct stat st {};
   if (::fstat(h->fd, &st) != 0 || st.st_nlink == 0) return 0;  // gone: its unlink is journaled
   auto r = record(Op::close, rel);
@@ -576,9 +583,8 @@ int change_xattr(const char* path, Op op, const char* name, int refused, Change 
   IZO_HIDE(rel);
   Filter& f = self();
   if (std::string_view(name).starts_with(kPrivatePrefix) && !caller_is_lento(f)) return -refused;
-  Gate gate(f);
-  if (gate.error) return gate.error;
-  std::lock_guard lock(f.update_lock());
+  Update update(f);
+  if (update.error()) return update.error();
   auto r = record(op, rel);
   r.obj_old = f.lower().version(rel);
   if (change(f.lower().proc_path(rel).c_str()) != 0) return -errno;

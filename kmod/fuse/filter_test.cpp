@@ -262,11 +262,6 @@ TEST(PrestoFuse, FilterKilledMidWorkloadRestartsAndJournalGoesOn) {
   EXPECT_EQ(after.back().path, "after");
 }
 
-}  // namespace
-}  // namespace izo::presto::testing
-
-namespace izo::presto::testing {
-namespace {
 
 TEST(PrestoFuse, FileWrittenHereNoLongerWaitsForFetchedContent) {
   REQUIRE_FUSE();

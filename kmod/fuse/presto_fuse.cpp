@@ -45,7 +45,6 @@ int run(const std::string& holding, const std::string& mountpoint, izo::presto::
                options.fileset.c_str(), static_cast<unsigned long long>(options.host),
                (meta / "kml").c_str(), static_cast<unsigned long long>((*journal)->last_recno()));
 
-  Journal* journal_ptr = journal->get();
   Filter filter(std::move(*lower), std::move(*journal), nullptr, options);
   if (!no_lento) {
     LentoChannel::Options lo;
@@ -55,7 +54,7 @@ int run(const std::string& holding, const std::string& mountpoint, izo::presto::
     lo.fetch_wait = std::chrono::seconds(permit_wait_s);
     lo.host = options.host;
     LentoChannel::JournalHooks hooks;
-    hooks.sync = [journal_ptr] { return journal_ptr->sync(); };
+    hooks.sync = [&filter] { return filter.journal().sync(); };
     hooks.append = [&filter](izo::kml::Record r) -> izo::Result<std::uint64_t> {
       if (auto bad = izo::kml::check(r)) return *bad;
       std::lock_guard lock(filter.update_lock());
@@ -67,7 +66,7 @@ int run(const std::string& holding, const std::string& mountpoint, izo::presto::
       return 2;
     }
     LentoChannel* c = channel->get();
-    journal_ptr->on_durable([c](std::uint64_t durable) { c->kml_written(durable); });
+    filter.journal().on_durable([c](std::uint64_t durable) { c->kml_written(durable); });
     std::fprintf(stderr, "presto-fuse: waiting for Lento on %s; updates fail with EROFS until it attaches\n",
                  lo.socket.c_str());
     filter.attach_lento(std::move(*channel));

@@ -231,11 +231,6 @@ TEST(PrestoFuseLento, OnlyRootMayAttach) {
             0);
 }
 
-}  // namespace
-}  // namespace izo::presto::testing
-
-namespace izo::presto::testing {
-namespace {
 
 // Lento journals through the filter (the filter stays the KML's only
 // writer): a peer's record keeps its origin, an own record is numbered here,
