@@ -6,6 +6,14 @@
 
 namespace izo::lento {
 
+wire::Packet message_packet(const wire::Message& m, wire::PacketType type, std::uint32_t ctoken) {
+  wire::Packet p;
+  p.type = type;
+  p.ctoken = ctoken;
+  wire::encode_message(m, p.payload);
+  return p;
+}
+
 void TcpStream::read_some(std::span<std::uint8_t> into, ReadDone done) {
   s_.async_read_some(boost::asio::buffer(into.data(), into.size()), std::move(done));
 }
@@ -84,9 +92,17 @@ void Connection::send(const wire::Packet& p) {
   if (!writing_) write_next();
 }
 
+void Connection::finish(const wire::Packet& last, const std::string& why) {
+  on_packet_ = [](Connection&, wire::Packet) {};
+  closed_ = nullptr;
+  finishing_ = why;
+  send(last);
+}
+
 void Connection::write_next() {
   if (out_.empty() || !open_) {
     writing_ = false;
+    if (finishing_ && open_) close(*finishing_);
     return;
   }
   writing_ = true;

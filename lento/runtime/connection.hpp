@@ -11,8 +11,10 @@
 #include <deque>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 
+#include "wire/messages.hpp"
 #include "wire/packet.hpp"
 
 namespace izo::lento {
@@ -41,6 +43,10 @@ class TcpStream final : public ByteStream {
   boost::asio::ip::tcp::socket s_;
 };
 
+// A message as the payload of one packet (MSG by default: the engine's).
+wire::Packet message_packet(const wire::Message& m, wire::PacketType type = wire::PacketType::msg,
+                            std::uint32_t ctoken = 0);
+
 class Connection : public std::enable_shared_from_this<Connection> {
  public:
   using OnPacket = std::function<void(Connection&, wire::Packet)>;
@@ -53,6 +59,9 @@ class Connection : public std::enable_shared_from_this<Connection> {
   void set_handlers(OnPacket on_packet, OnClosed closed);
   void send(const wire::Packet& p);
   void close(const std::string& why);
+  // Sends `last` and closes once it is out (a refusal the peer gets to
+  // read); nothing more is delivered and no closed handler runs.
+  void finish(const wire::Packet& last, const std::string& why);
 
   bool open() const { return open_; }
   std::string remote() const { return remote_; }
@@ -75,6 +84,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
   bool writing_ = false;
   bool open_ = true;
   bool started_ = false;
+  std::optional<std::string> finishing_;  // close with this once the queue is out
   OnPacket on_packet_;
   OnClosed closed_;
 };

@@ -127,12 +127,7 @@ void Daemon::accept() {
 void Daemon::greet(std::shared_ptr<Connection> c, wire::Packet first) {
   auto refuse = [&](const std::string& why) {
     log_.info("refused " + c->remote() + ": " + why);
-    wire::Packet p;
-    p.type = wire::PacketType::msg;
-    wire::encode_message(wire::HelloReply{wire::Status::refused, why, config_.self.name, 0, 0, 0}, p.payload);
-    c->send(p);
-    boost::asio::post(io_, [c] { c->close("refused"); });
-    c->set_handlers([](Connection&, wire::Packet) {}, [](Connection&, const std::string&) {});
+    c->finish(message_packet(wire::HelloReply{wire::Status::refused, why, config_.self.name, 0, 0, 0}), "refused");
   };
   if (first.type != wire::PacketType::msg) return refuse("the first packet is not a hello message");
   auto m = wire::decode_message(first.payload);

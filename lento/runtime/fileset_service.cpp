@@ -23,15 +23,6 @@ using replica::HostId;
 constexpr std::size_t kChunk = 1 << 20;  // DAT packet payload
 constexpr std::chrono::seconds kParkLimit{10};  // a fetch waits this long for content on its way
 
-wire::Packet message_packet(const wire::Message& m, wire::PacketType type = wire::PacketType::msg,
-                            std::uint32_t ctoken = 0) {
-  wire::Packet p;
-  p.type = type;
-  p.ctoken = ctoken;
-  wire::encode_message(m, p.payload);
-  return p;
-}
-
 std::string winner_name(std::optional<fsm::Winner> w) {
   if (!w) return "";
   return *w == fsm::Winner::server ? "server" : "client";
@@ -44,6 +35,7 @@ struct FilesetService::Sink {
   HostId from = 0;
   std::uint64_t engine_fetch = 0;  // 0: asked for an open that waits (FETCH upcall)
   std::string path;
+  std::string install_path;  // where the content lands (opens and fetches waiting there are answered)
   Version version;
   fs::path tmp;
   int fd = -1;
@@ -63,7 +55,8 @@ FilesetService::FilesetService(boost::asio::io_context& io, const Configuration&
       self_name_(config.self.name), self_(host_id_of(config.self.name)), server_(config.server(def_.servername)),
       bindaddr_(config.self.bindaddr), reconnect_timer_(io), heartbeat_timer_(io), backoff_(timing.reconnect_min) {
   role_ = def_.servername == self_name_ ? replica::Role::server : replica::Role::client;
-  names_[host_id_of(def_.servername)] = def_.servername;
+  server_id_ = server_id_;
+  names_[server_id_] = def_.servername;
   for (const auto& r : def_.replicators) names_[host_id_of(r)] = r;
 }
 
@@ -104,7 +97,7 @@ Result<std::unique_ptr<FilesetService>> FilesetService::start(boost::asio::io_co
   ec_cfg.self = s->self_;
   ec_cfg.self_name = s->self_name_;
   ec_cfg.role = s->role_;
-  ec_cfg.server = host_id_of(s->def_.servername);
+  ec_cfg.server = s->server_id_;
   for (const auto& r : s->def_.replicators) ec_cfg.replicators.push_back(host_id_of(r));
   ec_cfg.policy = s->def_.policy;
   try {
@@ -180,7 +173,7 @@ void FilesetService::carry_out(std::vector<replica::Effect> effects) {
           if constexpr (std::is_same_v<E, replica::effect::Send>) {
             send_message(x.to, x.message);
           } else if constexpr (std::is_same_v<E, replica::effect::Fetch>) {
-            if (!start_fetch(x.from, x.path, x.version, x.id)) {
+            if (!start_fetch(x.from, x.path, x.version, x.id, x.install_path)) {
               // Not connected to that peer now: the engine asks again later.
               boost::asio::post(io_, [this, id = x.id] {
                 engine_call([&](replica::Engine& en) { en.data_arrived(id, std::nullopt); });
@@ -228,11 +221,7 @@ void FilesetService::on_upcall(const upcall::Message& m) {
     case Kind::fetch: {
       const auto here = store_->lookup(m.path);
       if (!here || !here->data_missing) {
-        upcall::Message reply;
-        reply.kind = Kind::fetch_reply;
-        reply.id = m.id;
-        reply.status = here ? 0 : ENOENT;
-        presto_->send(reply);
+        reply_fetch(m.id, here ? 0 : ENOENT);
         break;
       }
       waiting_opens_[m.path].push_back(m.id);
@@ -241,13 +230,9 @@ void FilesetService::on_upcall(const upcall::Message& m) {
       // A client asks its server at once; a server's engine already asks the
       // replicator whose update it is, and the open is answered when it lands.
       if (!in_flight && !serves()) {
-        if (!start_fetch(host_id_of(def_.servername), m.path, here->version, 0)) {
+        if (!start_fetch(server_id_, m.path, here->version, 0, m.path)) {
           log_.info(def_.name + ": '" + m.path + "' was opened but its content is not here and the server is not connected");
-          upcall::Message reply;
-          reply.kind = Kind::fetch_reply;
-          reply.id = m.id;
-          reply.status = EIO;
-          presto_->send(reply);
+          reply_fetch(m.id, EIO);
           waiting_opens_[m.path].pop_back();
         }
       }
@@ -262,21 +247,23 @@ void FilesetService::answer_waiting_opens(const std::string& path) {
   if (it == waiting_opens_.end()) return;
   const auto here = store_->lookup(path);
   if (here && here->data_missing) return;  // still waiting
-  for (const auto id : it->second) {
-    upcall::Message reply;
-    reply.kind = upcall::Kind::fetch_reply;
-    reply.id = id;
-    reply.status = here ? 0 : ENOENT;
-    presto_->send(reply);
-  }
+  for (const auto id : it->second) reply_fetch(id, here ? 0 : ENOENT);
   waiting_opens_.erase(it);
+}
+
+void FilesetService::reply_fetch(std::uint64_t upcall, std::uint32_t status) {
+  upcall::Message reply;
+  reply.kind = upcall::Kind::fetch_reply;
+  reply.id = upcall;
+  reply.status = status;
+  presto_->send(reply);
 }
 
 // ---- connections ----------------------------------------------------------
 
 void FilesetService::connect() {
-  if (stopped_ || connecting_ || serves() || connection(host_id_of(def_.servername)) ||
-      cut_.contains(host_id_of(def_.servername)))
+  if (stopped_ || connecting_ || serves() || connection(server_id_) ||
+      cut_.contains(server_id_))
     return;
   connecting_ = true;
   auto socket = std::make_shared<boost::asio::ip::tcp::socket>(io_);
@@ -302,7 +289,7 @@ void FilesetService::connect() {
       return schedule_reconnect();
     }
     socket->set_option(boost::asio::ip::tcp::no_delay(true));
-    const HostId server = host_id_of(def_.servername);
+    const HostId server = server_id_;
     auto c = std::make_shared<Connection>(io_, std::make_unique<TcpStream>(std::move(*socket)), timing_.silence_limit);
     links_[server] = c;
     backoff_ = timing_.reconnect_min;
@@ -324,7 +311,9 @@ void FilesetService::schedule_reconnect() {
 
 void FilesetService::heartbeat() {
   if (stopped_) return;
-  for (const auto& [path, waiting] : std::map(parked_)) serve_parked(path, true);
+  std::vector<std::string> parked_paths;
+  for (const auto& [path, waiting] : parked_) parked_paths.push_back(path);
+  for (const auto& path : parked_paths) serve_parked(path, true);
   ++heartbeat_seq_;
   for (auto& [peer, c] : links_)
     if (c->open()) c->send(message_packet(wire::Heartbeat{heartbeat_seq_}));
@@ -337,11 +326,7 @@ void FilesetService::heartbeat() {
 void FilesetService::adopt(std::shared_ptr<Connection> c, const wire::Hello& hello) {
   auto refuse = [&](const std::string& why) {
     log_.info(def_.name + ": refused " + hello.sysid + " from " + c->remote() + ": " + why);
-    wire::HelloReply r{wire::Status::refused, why, self_name_, self_, 0, 0};
-    c->send(message_packet(r));
-    c->set_handlers([](Connection&, wire::Packet) {}, [](Connection&, const std::string&) {});
-    // Let the reply go out, then close.
-    boost::asio::post(io_, [c] { c->close("refused"); });
+    c->finish(message_packet(wire::HelloReply{wire::Status::refused, why, self_name_, self_, 0, 0}), "refused");
   };
   if (!serves()) return refuse("this host does not serve fileset " + def_.name);
   if (failed_) return refuse("fileset " + def_.name + " is stopped on this server");
@@ -411,7 +396,7 @@ void FilesetService::on_packet(HostId peer, Connection& c, wire::Packet p) {
 // ---- fetches --------------------------------------------------------------
 
 std::uint32_t FilesetService::start_fetch(HostId from, const std::string& path, const Version& v,
-                                          std::uint64_t engine_id) {
+                                          std::uint64_t engine_id, const std::string& install_path) {
   Connection* c = connection(from);
   if (!c) return 0;
   const std::uint32_t ctoken = next_ctoken_++;
@@ -420,6 +405,7 @@ std::uint32_t FilesetService::start_fetch(HostId from, const std::string& path, 
   s->from = from;
   s->engine_fetch = engine_id;
   s->path = path;
+  s->install_path = install_path;
   s->version = v;
   s->tmp = fetch_dir_ / std::to_string(ctoken);
   s->fd = ::open(s->tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
@@ -513,22 +499,15 @@ void FilesetService::finish_fetch(std::uint32_t ctoken, std::optional<std::strin
   if (s->engine_fetch != 0) {
     const std::optional<std::string> token = failure ? std::nullopt : std::optional<std::string>(s->tmp.string());
     engine_call([&](replica::Engine& e) { e.data_arrived(s->engine_fetch, token); });
-    for (const auto& [path, waiting] : std::map(parked_)) serve_parked(path, false);
   } else if (!failure) {
     store_->install_data(s->path, s->version, s->tmp.string());
   }
   if (failure && s->engine_fetch == 0) {
-    for (const auto id : waiting_opens_[s->path]) {
-      upcall::Message reply;
-      reply.kind = upcall::Kind::fetch_reply;
-      reply.id = id;
-      reply.status = EIO;
-      presto_->send(reply);
-    }
+    for (const auto id : waiting_opens_[s->path]) reply_fetch(id, EIO);
     waiting_opens_.erase(s->path);
   }
-  answer_waiting_opens(s->path);
-  serve_parked(s->path, false);
+  answer_waiting_opens(s->install_path);
+  serve_parked(s->install_path, false);
 }
 
 void FilesetService::serve_parked(const std::string& path, bool expire_only) {
@@ -629,10 +608,17 @@ std::optional<std::string> FilesetService::resolve(std::uint64_t id, fsm::Winner
   return problem;
 }
 
+Result<HostId> FilesetService::peer_named(const std::string& peer) const {
+  const HostId id = peer.empty() && !serves() ? server_id_ : host_id_of(peer);
+  if (!names_.contains(id) || id == self_) return Error{"'" + peer + "' is not a peer of fileset " + def_.name, 0};
+  return id;
+}
+
 std::optional<std::string> FilesetService::disconnect(const std::string& peer) {
-  const HostId id = peer.empty() && !serves() ? host_id_of(def_.servername) : host_id_of(peer);
-  if (!names_.contains(id) || id == self_) return "'" + peer + "' is not a peer of fileset " + def_.name;
-  if (!serves() && id != host_id_of(def_.servername)) return "a replicator is only linked to its server, " + def_.servername;
+  const auto found = peer_named(peer);
+  if (!found) return found.error().message;
+  const HostId id = *found;
+  if (!serves() && id != server_id_) return "a replicator is only linked to its server, " + def_.servername;
   cut_.insert(id);
   log_.info(def_.name + ": disconnecting " + host_name(id) + " on purpose");
   reconnect_timer_.cancel();
@@ -641,8 +627,9 @@ std::optional<std::string> FilesetService::disconnect(const std::string& peer) {
 }
 
 std::optional<std::string> FilesetService::reconnect(const std::string& peer) {
-  const HostId id = peer.empty() && !serves() ? host_id_of(def_.servername) : host_id_of(peer);
-  if (!names_.contains(id) || id == self_) return "'" + peer + "' is not a peer of fileset " + def_.name;
+  const auto found = peer_named(peer);
+  if (!found) return found.error().message;
+  const HostId id = *found;
   cut_.erase(id);
   log_.info(def_.name + ": reconnecting " + host_name(id));
   backoff_ = timing_.reconnect_min;

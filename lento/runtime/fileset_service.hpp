@@ -84,7 +84,8 @@ class FilesetService {
   void heartbeat();
 
   // Fetches: asking a peer for content, and answering a peer's request.
-  std::uint32_t start_fetch(replica::HostId from, const std::string& path, const Version& v, std::uint64_t engine_id);
+  std::uint32_t start_fetch(replica::HostId from, const std::string& path, const Version& v, std::uint64_t engine_id,
+                            const std::string& install_path);
   void serve_fetch(std::shared_ptr<Connection> c, std::uint32_t ctoken, const wire::FetchFile& f);
   // Fetches asked for content still on its way here, answered when it lands
   // (or busy after a while; `expire_only` answers only those).
@@ -92,6 +93,9 @@ class FilesetService {
   void on_fetch_reply(std::uint32_t ctoken, const wire::Packet& p);
   void finish_fetch(std::uint32_t ctoken, std::optional<std::string> failure);
   void answer_waiting_opens(const std::string& path);
+  void reply_fetch(std::uint64_t upcall, std::uint32_t status);  // FETCH_REPLY to Presto
+  // The peer izoctl names ("" on a client: its server), if the fileset has it.
+  Result<replica::HostId> peer_named(const std::string& peer) const;
 
   std::string host_name(replica::HostId id) const;
 
@@ -102,6 +106,7 @@ class FilesetService {
   Cache cache_;
   std::string self_name_;
   replica::HostId self_ = 0;
+  replica::HostId server_id_ = 0;
   replica::Role role_ = replica::Role::client;
   const Server* server_ = nullptr;  // the fileset's server (config outlives this)
   std::string bindaddr_;
