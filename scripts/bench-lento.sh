@@ -31,7 +31,7 @@ tb_init "$work" "$root/build" "$port"
 tb_fileset shared muskox clientA clientB
 for h in muskox clientA clientB; do tb_mount "$h"; done
 for h in muskox clientA clientB; do tb_lento "$h" --debuglevel 0; done
-tb_wait 10 sh -c "[ \$('$root/build/lento/izoctl' --control '$(tb_ctl muskox)' --json status | grep -c '\"connected\": true') = 2 ]"
+tb_wait 10 tb_all_connected muskox 2
 A=$(tb_mnt clientA)
 B=$(tb_mnt clientB)
 S=$(tb_mnt muskox)
@@ -54,7 +54,7 @@ sort -n "$lat" | awk '{a[NR]=$1} END {printf "   p50 %.2f ms, p99 %.2f ms, max %
 reintegrate() {
   local n=$1 d=$2
   tb_izoctl clientB disconnect >/dev/null
-  tb_wait 10 sh -c "'$root/build/lento/izoctl' --control '$(tb_ctl clientB)' --json status | grep -q '\"connected\": false'"
+  tb_wait 10 tb_cut_off clientB
   mkdir "$B/$d"
   for i in $(seq 1 "$n"); do printf 'file %d of the change set, some content to carry\n' "$i" >"$B/$d/f$i"; done
   local t0 t1

@@ -43,7 +43,7 @@ for h in muskox clientA clientB; do tb_mount "$h"; done
 for h in muskox clientA clientB; do tb_lento "$h"; done
 echo "   configuration (the HOWTO's format), clientA's:"
 sed 's/^/     /' "$work/clientA/etc/sysid" "$work/clientA/etc/fsetdb"
-tb_wait 10 sh -c "'$root/build/lento/izoctl' --control '$(tb_ctl muskox)' --json status | grep -c '\"connected\": true' | grep -q 2" ||
+tb_wait 10 tb_all_connected muskox 2 ||
   fail "the clients did not connect"
 tb_izoctl muskox status
 
@@ -54,7 +54,7 @@ for h in muskox clientA clientB; do show "$h" greeting; done
 
 step "clientB is cut off (izoctl disconnect) and keeps working, journaling"
 tb_izoctl clientB disconnect
-tb_wait 10 sh -c "'$root/build/lento/izoctl' --control '$(tb_ctl clientB)' --json status | grep -q '\"connected\": false'"
+tb_wait 10 tb_cut_off clientB
 echo "edited on clientB while disconnected" >"$(tb_mnt clientB)/greeting"
 echo "a new file from clientB" >"$(tb_mnt clientB)/notes"
 echo "edited on clientA meanwhile" >"$(tb_mnt clientA)/greeting"

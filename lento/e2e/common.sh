@@ -38,7 +38,6 @@ converged() {
   ref=$(tree_of "$TB_SERVER")
   for h in "${TB_CLIENTS[@]}"; do [ "$(tree_of "$h")" = "$ref" ] || return 1; done
 }
-connected_peers() { tb_izoctl "$1" --json status | grep -c '"connected": true'; }
 
 # The usual world: fileset 'shared' served by muskox, replicated by clientA
 # and clientB, all mounted and their lentos connected.
@@ -47,5 +46,5 @@ e2e_three_hosts() {
   local h
   for h in muskox clientA clientB; do tb_mount "$h"; done
   for h in muskox clientA clientB; do tb_lento "$h"; done
-  check "both clients connect" sh -c "[ \$('$TB_BUILD/lento/izoctl' --control '$(tb_ctl muskox)' --json status | grep -c '\"connected\": true') = 2 ]"
+  check "both clients connect" tb_all_connected muskox 2
 }

@@ -11,7 +11,7 @@ echo "base" >"$A/shared.txt"
 check "the base version reaches clientB" tb_has clientB shared.txt base
 
 tb_izoctl clientB disconnect >/dev/null
-check "clientB is cut off" sh -c "'$TB_BUILD/lento/izoctl' --control '$(tb_ctl clientB)' --json status | grep -q '\"connected\": false'"
+check "clientB is cut off" tb_cut_off clientB
 mkdir "$B/offline"
 for i in $(seq 1 30); do echo "offline $i" >"$B/offline/f$i"; done
 echo "B's edit" >"$B/shared.txt"

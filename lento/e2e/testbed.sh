@@ -7,6 +7,7 @@
 #   tb_fileset NAME SERVER CLIENT...  declares the fileset and its hosts (addresses 127.0.0.1, .2, ...)
 #   tb_mount HOST / tb_lento HOST [ARGS]   starts that host's filter / its lento
 #   tb_stop_lento HOST / tb_kill9_lento HOST
+#   tb_all_connected HOST N / tb_cut_off HOST   what HOST's lento says of its links
 #   tb_wait SECONDS CMD...            retries CMD every 0.1 s until it succeeds or time is up
 #   tb_cleanup                        stops every process it started (by its pid) and unmounts
 #
@@ -82,6 +83,10 @@ tb_izoctl() {
   shift
   "$TB_BUILD/lento/izoctl" --control "$(tb_ctl "$h")" "$@"
 }
+
+# HOST's lento has N peers connected / has a peer not connected (cut off).
+tb_all_connected() { [ "$(tb_izoctl "$1" --json status | grep -c '"connected": true')" = "$2" ]; }
+tb_cut_off() { tb_izoctl "$1" --json status | grep -q '"connected": false'; }
 
 tb_stop_lento() {
   local pid
