@@ -55,7 +55,7 @@ FilesetService::FilesetService(boost::asio::io_context& io, const Configuration&
       self_name_(config.self.name), self_(host_id_of(config.self.name)), server_(config.server(def_.servername)),
       bindaddr_(config.self.bindaddr), reconnect_timer_(io), heartbeat_timer_(io), backoff_(timing.reconnect_min) {
   role_ = def_.servername == self_name_ ? replica::Role::server : replica::Role::client;
-  server_id_ = server_id_;
+  server_id_ = host_id_of(def_.servername);
   names_[server_id_] = def_.servername;
   for (const auto& r : def_.replicators) names_[host_id_of(r)] = r;
 }
