@@ -121,22 +121,16 @@ int give(int dir, const char* name, std::uint32_t uid, std::uint32_t gid) {
 
 }  // namespace
 
-Result<std::unique_ptr<PosixStore>> PosixStore::open(const std::filesystem::path& root,
-                                                     const std::filesystem::path& sync_root) {
+Result<std::unique_ptr<PosixStore>> PosixStore::open(const std::filesystem::path& root) {
   const int fd = ::open(root.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
   if (fd < 0) return Error{root.string() + ": " + errno_text(errno), 0};
   std::unique_ptr<PosixStore> s(new PosixStore(root, fd));
-  if (!sync_root.empty()) {
-    s->sync_fd_ = ::open(sync_root.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-    if (s->sync_fd_ < 0) return Error{sync_root.string() + ": " + errno_text(errno), 0};
-  }
   s->find_missing("");
   return s;
 }
 
 PosixStore::~PosixStore() {
   if (root_fd_ >= 0) ::close(root_fd_);
-  if (sync_fd_ >= 0) ::close(sync_fd_);
 }
 
 void PosixStore::find_missing(const std::string& dir) {
@@ -463,7 +457,7 @@ int PosixStore::open_for_read(std::string_view path) const {
   return fd >= 0 ? fd : -errno;
 }
 
-void PosixStore::sync() { ::syncfs(sync_fd_ >= 0 ? sync_fd_ : root_fd_); }
+void PosixStore::sync() { ::syncfs(root_fd_); }
 
 void PosixStore::forget_missing_under(const std::string& path) {
   std::erase_if(missing_, [&](const std::string& p) { return at_or_under(p, path); });

@@ -18,11 +18,8 @@ class PosixStore final : public replica::Store {
  public:
   // Opens the tree at `root` (which must be a directory) and finds the files
   // whose content is still to fetch. The metadata folder (.intermezzo) is
-  // never touched. sync() syncs the filesystem of `sync_root` when given:
-  // lento works through the Presto mount, whose wrapped tree is what must
-  // reach the disk (FUSE passes no syncfs down).
-  static Result<std::unique_ptr<PosixStore>> open(const std::filesystem::path& root,
-                                                  const std::filesystem::path& sync_root = {});
+  // never touched.
+  static Result<std::unique_ptr<PosixStore>> open(const std::filesystem::path& root);
   ~PosixStore() override;
   PosixStore(const PosixStore&) = delete;
   PosixStore& operator=(const PosixStore&) = delete;
@@ -35,7 +32,7 @@ class PosixStore final : public replica::Store {
   // `token` names a file (absolute path) holding the content; it is copied in.
   void install_data(std::string_view path, const Version& version, std::string_view token) override;
   std::vector<std::pair<std::string, Version>> missing_data() const override;
-  void sync() override;  // syncfs of the tree's (or sync_root's) filesystem
+  void sync() override;  // syncfs of the tree's filesystem
 
   const std::filesystem::path& root() const { return root_path_; }
   // A read-only descriptor on the file at `path`, resolved beneath the root
@@ -58,7 +55,6 @@ class PosixStore final : public replica::Store {
 
   std::filesystem::path root_path_;
   int root_fd_ = -1;
-  int sync_fd_ = -1;
   std::set<std::string> missing_;  // files whose content is to fetch
 };
 

@@ -1,7 +1,7 @@
 // One fileset on this host, served or replicated: the replica engine of
-// protocol/ bound to the real world. Its ports are the Presto mount (the
-// Store, written as ISLENTO), the filter's KML (FilterJournal) and last_rcvd
-// (LastRcvdFile); its effects become packets on connections, fetches of file
+// protocol/ bound to the real world. Its ports are the holding tree Presto
+// wraps (the Store, written directly, never through the mount), the filter's
+// KML (FilterJournal) and last_rcvd (LastRcvdFile); its effects become packets on connections, fetches of file
 // content, upcall replies to Presto and log lines. It decides nothing itself.
 #pragma once
 
