@@ -17,12 +17,44 @@
 
 #define IZO_MISSING_XATTR "trusted.izo.missing"
 
+/* Content this replica does not have yet is fetched from Lento before the open. */
+static int izo_fetch_missing(struct izo_sb_info *sbi, struct dentry *dentry, struct dentry *lower)
+{
+	char *buf, *path;
+	size_t len;
+	int err;
+
+	if (!sbi->channel || izo_current_is_lento(sbi) ||
+	    __vfs_getxattr(lower, d_inode(lower), IZO_MISSING_XATTR, NULL, 0) < 0)
+		return 0;
+	buf = kmalloc(IZO_KML_MAX_PATH + 2, GFP_KERNEL);
+	if (!buf)
+		return -ENOMEM;
+	path = izo_rel_path(dentry, buf, IZO_KML_MAX_PATH + 2, &len);
+	err = IS_ERR(path) ? PTR_ERR(path) : izo_fetch(sbi, path, len, izo_version_of(lower));
+	kfree(buf);
+	return err;
+}
+
 static int izo_open(struct inode *inode, struct file *file)
 {
+	struct izo_sb_info *sbi = izo_sb(inode->i_sb);
 	struct izo_dentry_info *di = izo_di(file->f_path.dentry);
 	struct izo_file_info *fi;
 	struct file *lower;
+	int err;
 
+	err = izo_fetch_missing(sbi, file->f_path.dentry, di->lower.dentry);
+	if (err)
+		return err;
+	/* A writer needs the permit before its first update, as in the original. */
+	if (file->f_mode & FMODE_WRITE) {
+		int permit = izo_begin_update(sbi);
+
+		if (permit < 0)
+			return permit;
+		izo_end_update(sbi, permit);
+	}
 	fi = kzalloc(sizeof(*fi), GFP_KERNEL);
 	if (!fi)
 		return -ENOMEM;
@@ -46,13 +78,18 @@ static int izo_journal_close(struct file *file)
 	struct inode *li = file_inode(fi->lower);
 	struct izo_record r;
 	char *buf, *path;
-	int err;
+	int permit, err;
 
 	if (!atomic_xchg(&fi->written, 0))
 		return 0;
 	buf = kmalloc(IZO_KML_MAX_PATH + 2, GFP_KERNEL);
 	if (!buf)
 		return -ENOMEM;
+	permit = izo_begin_update(sbi);
+	if (permit < 0) {
+		kfree(buf);
+		return permit;
+	}
 	mutex_lock(&sbi->update_lock);
 	err = 0;
 	if (li->i_nlink == 0)
@@ -69,6 +106,8 @@ static int izo_journal_close(struct file *file)
 	r.mtime_ns = timespec64_to_ns(&li->i_mtime);
 	izo_record_versions(&r, izo_version_of(lower), izo_next_version(sbi));
 	/* What the application wrote is this version's content, here. */
+	if (izo_current_is_lento(sbi))
+		goto unlock;
 	err = mnt_want_write(sbi->lower_root.mnt);
 	if (err)
 		goto unlock;
@@ -79,6 +118,7 @@ static int izo_journal_close(struct file *file)
 	mnt_drop_write(sbi->lower_root.mnt);
 unlock:
 	mutex_unlock(&sbi->update_lock);
+	izo_end_update(sbi, permit);
 	kfree(buf);
 	return err;
 }

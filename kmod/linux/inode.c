@@ -103,8 +103,8 @@ ssize_t izo_listxattr(struct dentry *dentry, char *list, size_t size)
 	size_t at, out = 0;
 	char *names;
 
-	if (n <= 0)
-		return n;
+	if (n <= 0 || izo_current_is_lento(izo_sb(dentry->d_sb)))
+		return n <= 0 ? n : vfs_listxattr(lower, list, size); /* Lento sees its own */
 	names = kvmalloc(n, GFP_KERNEL);
 	if (!names)
 		return -ENOMEM;

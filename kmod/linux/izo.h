@@ -24,6 +24,10 @@
 #define IZO_VERSION_XATTR "trusted.izo.version"
 #define IZO_PRIVATE_PREFIX "trusted.izo."
 
+struct izo_version {
+	u64 host, seq;
+};
+
 /* ---- the journal (kml.c) ---------------------------------------------------- */
 
 enum izo_sync_policy {
@@ -42,6 +46,7 @@ struct izo_kml {
 	struct mutex sync_lock;  /* one sync at a time; guards durable_recno */
 	struct delayed_work commit;
 	void *buf;               /* one encoded record (IZO_KML_MAX_LEN) */
+	void (*on_durable)(struct izo_kml *kml, u64 recno); /* the durable end moved */
 };
 
 /* The CPU-endian form of a record the filter is about to append. */
@@ -66,13 +71,21 @@ int izo_kml_open(struct izo_kml *kml, const struct path *lower_root,
 void izo_kml_close(struct izo_kml *kml);
 /* Appends under the caller's update lock; returns the record's number or an errno. */
 s64 izo_kml_append(struct izo_kml *kml, u64 host, const struct izo_record *r);
+/*
+ * Appends a record Lento made (JOURNAL): checked for framing and checksum,
+ * numbered as the next record, its origin kept when set, else this host's.
+ */
+s64 izo_kml_append_raw(struct izo_kml *kml, u64 host, const u8 *bytes, size_t len);
 /* Everything appended so far is durable when this returns 0. */
 int izo_kml_sync(struct izo_kml *kml);
 
 /* ---- the mount (super.c) ---------------------------------------------------- */
 
+struct izo_channel;
+
 struct izo_sb_info {
 	struct path lower_root;
+	struct izo_channel *channel;  /* the upcall device (prestodev=), or NULL: journaling only */
 	char *fileset;
 	u64 host;                     /* stamps versions: FNV-1a of host=NAME, or hostid=N */
 	struct izo_kml kml;
@@ -84,6 +97,38 @@ static inline struct izo_sb_info *izo_sb(const struct super_block *sb)
 {
 	return sb->s_fs_info;
 }
+
+/* ---- the upcall device (device.c) ------------------------------------------------ */
+
+struct izo_channel {
+	struct izo_sb_info *sbi;
+	struct izo_device *dev;
+	struct list_head link;        /* in the device's mounts */
+	struct pid *lento;            /* the attached Lento's thread group, or NULL */
+	struct file *lento_file;      /* the device file it attached through */
+	bool permit;                  /* held for this host's updates */
+	bool revoking;                /* asked back: no new update until returned */
+	int in_progress;              /* updates holding the permit now */
+	u64 next_id;
+	struct list_head waiters;     /* requests waiting for replies */
+	wait_queue_head_t changed;
+};
+
+int izo_devices_init(void);
+void izo_devices_exit(void);
+int izo_channel_bind(struct izo_sb_info *sbi, const char *devpath);
+void izo_channel_unbind(struct izo_sb_info *sbi);
+/* Whether the calling process is the fileset's attached Lento (ISLENTO). */
+bool izo_current_is_lento(struct izo_sb_info *sbi);
+/*
+ * Before an update: 0 (no device, or Lento itself: nothing to pair), 1 (the
+ * permit is held: pair with izo_end_update), or -EROFS/-EINTR.
+ */
+int izo_begin_update(struct izo_sb_info *sbi);
+void izo_end_update(struct izo_sb_info *sbi, int counted);
+/* The content at path is missing: asks Lento and waits; 0 or the errno. */
+int izo_fetch(struct izo_sb_info *sbi, const char *path, size_t path_len, struct izo_version v);
+void izo_kml_written(struct izo_sb_info *sbi, u64 recno);
 
 /* ---- objects (inode.c, dentry.c) -------------------------------------------- */
 
@@ -139,10 +184,6 @@ int izo_setattr(struct user_namespace *ns, struct dentry *dentry, struct iattr *
 ssize_t izo_listxattr(struct dentry *dentry, char *list, size_t size);
 
 /* ---- versions and records (version.c, record.c) ----------------------------- */
-
-struct izo_version {
-	u64 host, seq;
-};
 
 /* The version stamped on a lower object ({0, 0}: none). */
 struct izo_version izo_version_of(struct dentry *lower);

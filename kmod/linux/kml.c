@@ -307,17 +307,12 @@ static size_t izo_encode(void *buf, u64 recno, u64 host, u64 time_ns, const stru
 	return len;
 }
 
-s64 izo_kml_append(struct izo_kml *kml, u64 host, const struct izo_record *r)
+/* Writes the record of `len` bytes in kml->buf as record `recno`, then commits by policy. */
+static s64 izo_kml_write(struct izo_kml *kml, u64 recno, size_t len)
 {
-	u64 recno = kml->last_recno + 1;
 	loff_t pos = kml->end;
-	size_t len;
 	ssize_t wrote;
 
-	if (r->path_len > IZO_KML_MAX_PATH || r->path2_len > IZO_KML_MAX_PATH ||
-	    r->data_len > IZO_KML_MAX_DATA)
-		return -ENAMETOOLONG;
-	len = izo_encode(kml->buf, recno, host, ktime_get_real_ns(), r);
 	wrote = kernel_write(kml->file, kml->buf, len, &pos);
 	if (wrote != (ssize_t)len) {
 		/* Leave no partial record behind for the next append to follow. */
@@ -348,6 +343,43 @@ s64 izo_kml_append(struct izo_kml *kml, u64 host, const struct izo_record *r)
 	return recno;
 }
 
+s64 izo_kml_append(struct izo_kml *kml, u64 host, const struct izo_record *r)
+{
+	u64 recno = kml->last_recno + 1;
+
+	if (r->path_len > IZO_KML_MAX_PATH || r->path2_len > IZO_KML_MAX_PATH ||
+	    r->data_len > IZO_KML_MAX_DATA)
+		return -ENAMETOOLONG;
+	return izo_kml_write(kml, recno, izo_encode(kml->buf, recno, host, ktime_get_real_ns(), r));
+}
+
+s64 izo_kml_append_raw(struct izo_kml *kml, u64 host, const u8 *bytes, size_t len)
+{
+	struct izo_kml_head *h = kml->buf;
+	struct izo_kml_tail *t;
+	u64 recno = kml->last_recno + 1;
+	size_t vlen;
+
+	if (len < IZO_KML_MIN_LEN || len > IZO_KML_MAX_LEN || len % IZO_KML_ALIGN)
+		return -EINVAL;
+	memcpy(kml->buf, bytes, len);
+	t = (struct izo_kml_tail *)((u8 *)kml->buf + len - IZO_KML_TAIL_SIZE);
+	vlen = le16_to_cpu(h->path_len) + le16_to_cpu(h->path2_len) + le32_to_cpu(h->data_len);
+	if (le32_to_cpu(h->magic) != IZO_KML_MAGIC || le32_to_cpu(h->len) != len ||
+	    le16_to_cpu(h->format) != IZO_KML_FORMAT_V1 ||
+	    le16_to_cpu(h->opcode) >= IZO_KML_OPCODE_COUNT || IZO_KML_RECORD_LEN(vlen) != len ||
+	    le32_to_cpu(t->len) != len ||
+	    le32_to_cpu(t->crc32c) != izo_crc32c(kml->buf, len - IZO_KML_TAIL_SIZE))
+		return -EINVAL;
+	h->recno = cpu_to_le64(recno);
+	if (!h->origin) {
+		h->origin = cpu_to_le64(host);
+		h->origin_recno = cpu_to_le64(recno);
+	}
+	t->crc32c = cpu_to_le32(izo_crc32c(kml->buf, len - IZO_KML_TAIL_SIZE));
+	return izo_kml_write(kml, recno, len);
+}
+
 int izo_kml_sync(struct izo_kml *kml)
 {
 	u64 target;
@@ -365,5 +397,7 @@ int izo_kml_sync(struct izo_kml *kml)
 	else
 		pr_err(IZO_FS_NAME ": KML sync failed (%d)\n", err);
 	mutex_unlock(&kml->sync_lock);
+	if (!err && kml->on_durable)
+		kml->on_durable(kml, target);
 	return err;
 }

@@ -59,6 +59,7 @@ struct izo_entry_op {
 	struct izo_record r;
 	struct dentry *lower_parent;
 	struct dentry *lower;
+	int permit;   /* izo_begin_update's answer, for izo_end_update */
 };
 
 static int izo_entry_begin(struct izo_entry_op *op, struct dentry *dentry, u16 opcode)
@@ -82,8 +83,16 @@ static int izo_entry_begin(struct izo_entry_op *op, struct dentry *dentry, u16 o
 		return PTR_ERR(path);
 	}
 	op->r.path = path;
+	/* The permit first (it may wait for Lento), then the update lock. */
+	op->permit = izo_begin_update(op->sbi);
+	if (op->permit < 0) {
+		kfree(op->buf);
+		op->buf = NULL;
+		return op->permit;
+	}
 	err = mnt_want_write(op->sbi->lower_root.mnt);
 	if (err) {
+		izo_end_update(op->sbi, op->permit);
 		kfree(op->buf);
 		op->buf = NULL;
 		return err;
@@ -107,6 +116,7 @@ static void izo_entry_end(struct izo_entry_op *op, struct inode *dir)
 		inode_unlock(d_inode(op->lower_parent));
 		mutex_unlock(&op->sbi->update_lock);
 		mnt_drop_write(op->sbi->lower_root.mnt);
+		izo_end_update(op->sbi, op->permit);
 		izo_copy_attrs(dir);
 	}
 	kfree(op->buf);
@@ -303,7 +313,7 @@ int izo_rename(struct user_namespace *ns, struct inode *old_dir, struct dentry *
 	struct renamedata rd = {};
 	struct izo_record r;
 	char *buf = NULL, *buf2 = NULL, *path;
-	int err;
+	int permit, err;
 
 	/* An exchange is two updates at once; one KML record cannot say it. */
 	if (flags & ~RENAME_NOREPLACE)
@@ -330,9 +340,16 @@ int izo_rename(struct user_namespace *ns, struct inode *old_dir, struct dentry *
 	}
 	r.path2 = path;
 
-	err = mnt_want_write(sbi->lower_root.mnt);
-	if (err)
+	permit = izo_begin_update(sbi);
+	if (permit < 0) {
+		err = permit;
 		goto free;
+	}
+	err = mnt_want_write(sbi->lower_root.mnt);
+	if (err) {
+		izo_end_update(sbi, permit);
+		goto free;
+	}
 	mutex_lock(&sbi->update_lock);
 	lower_old_parent = izo_lower_dentry(old->d_parent);
 	lower_new_parent = izo_lower_dentry(new->d_parent);
@@ -386,6 +403,7 @@ unlock:
 	unlock_rename(lower_new_parent, lower_old_parent);
 	mutex_unlock(&sbi->update_lock);
 	mnt_drop_write(sbi->lower_root.mnt);
+	izo_end_update(sbi, permit);
 	izo_copy_attrs(old_dir);
 	if (new_dir != old_dir)
 		izo_copy_attrs(new_dir);

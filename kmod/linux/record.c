@@ -118,6 +118,8 @@ int izo_journal(struct izo_sb_info *sbi, struct izo_record *r, struct dentry *st
 	struct izo_version v = { r->v[IZO_V_OBJ_NEW].host, r->v[IZO_V_OBJ_NEW].seq };
 	s64 recno;
 
+	if (izo_current_is_lento(sbi))
+		return 0; /* ISLENTO: Lento's own updates pass unjournaled */
 	if (v.seq && stamp && d_really_is_positive(stamp)) {
 		int err = izo_stamp(sbi, stamp, v);
 

@@ -73,16 +73,21 @@ int izo_setattr(struct user_namespace *ns, struct dentry *dentry, struct iattr *
 	unsigned int valid = ia->ia_valid;
 	struct file *lower_file = NULL;
 	struct iattr part;
-	int err;
+	int permit, err;
 
 	err = setattr_prepare(ns, dentry, ia);
 	if (err)
 		return err;
 	if (valid & ATTR_FILE)
 		lower_file = izo_fi(ia->ia_file)->lower;
+	permit = izo_begin_update(sbi);
+	if (permit < 0)
+		return permit;
 	err = mnt_want_write(sbi->lower_root.mnt);
-	if (err)
+	if (err) {
+		izo_end_update(sbi, permit);
 		return err;
+	}
 	mutex_lock(&sbi->update_lock);
 
 	if ((valid & ATTR_MODE) && !(valid & (ATTR_KILL_SUID | ATTR_KILL_SGID))) {
@@ -130,6 +135,7 @@ int izo_setattr(struct user_namespace *ns, struct dentry *dentry, struct iattr *
 
 	mutex_unlock(&sbi->update_lock);
 	mnt_drop_write(sbi->lower_root.mnt);
+	izo_end_update(sbi, permit);
 	izo_copy_attrs(d_inode(dentry));
 	return err;
 }

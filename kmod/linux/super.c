@@ -4,7 +4,10 @@
  * over the holding directory, module init and exit.
  *
  *   mount -t intermezzo -o fileset=NAME[,host=NAME|hostid=N][,sync=group|always|off] \
- *         HOLDING MOUNTPOINT
+ *         [,prestodev=/dev/intermezzoN] HOLDING MOUNTPOINT
+ *
+ * Without prestodev the filter journals only; with it, Lento serves the
+ * fileset through that device (device.c).
  *
  * HOLDING is a directory (normally on ext4) holding the fileset and its
  * metadata folder .intermezzo/NAME/ made by mkizofs. mtpt= and cache_type=,
@@ -49,6 +52,7 @@ static bool izo_name_ok(const char *s)
 struct izo_mount_opts {
 	char *fileset;
 	char *cache_type;
+	char *prestodev;
 	u64 host;
 	enum izo_sync_policy sync;
 };
@@ -134,9 +138,10 @@ static int izo_parse_opts(char *data, struct izo_mount_opts *o)
 				return -ENOMEM;
 			break;
 		case Opt_prestodev:
-			pr_err(IZO_FS_NAME ": prestodev: the upcall device is not available in this "
-			       "version; mount without it to journal only\n");
-			err = -EOPNOTSUPP;
+			kfree(o->prestodev);
+			o->prestodev = match_strdup(&args[0]);
+			if (!o->prestodev)
+				return -ENOMEM;
 			break;
 		default:
 			pr_err(IZO_FS_NAME ": unknown mount option \"%s\"\n", p);
@@ -161,6 +166,7 @@ static void izo_kill_sb(struct super_block *sb)
 	kill_anon_super(sb);
 	if (!sbi)
 		return;
+	izo_channel_unbind(sbi);
 	izo_kml_close(&sbi->kml);
 	path_put(&sbi->lower_root);
 	if (sbi->kcred)
@@ -220,6 +226,11 @@ static const struct super_operations izo_sops = {
 
 /* ---- mounting ------------------------------------------------------------------------ */
 
+static void izo_on_durable(struct izo_kml *kml, u64 recno)
+{
+	izo_kml_written(container_of(kml, struct izo_sb_info, kml), recno);
+}
+
 struct izo_mount_data {
 	const char *dev_name;
 	struct izo_mount_opts opts;
@@ -265,6 +276,12 @@ static int izo_fill_super(struct super_block *sb, void *raw, int silent)
 	err = izo_kml_open(&sbi->kml, &sbi->lower_root, sbi->fileset, md->opts.sync);
 	if (err)
 		return err;
+	sbi->kml.on_durable = izo_on_durable;
+	if (md->opts.prestodev) {
+		err = izo_channel_bind(sbi, md->opts.prestodev);
+		if (err)
+			return err;
+	}
 
 	sb->s_stack_depth = lower_sb->s_stack_depth + 1;
 	sb->s_maxbytes = lower_sb->s_maxbytes;
@@ -285,8 +302,10 @@ static int izo_fill_super(struct super_block *sb, void *raw, int silent)
 	err = izo_set_lower(sb->s_root, &sbi->lower_root);
 	if (err)
 		return err;
-	pr_info(IZO_FS_NAME ": fileset %s on %s, host %llu, journal at record %llu\n",
-		sbi->fileset, md->dev_name, sbi->host, sbi->kml.last_recno);
+	pr_info(IZO_FS_NAME ": fileset %s on %s, host %llu, journal at record %llu, %s%s\n",
+		sbi->fileset, md->dev_name, sbi->host, sbi->kml.last_recno,
+		sbi->channel ? "Lento on " : "journaling only (no prestodev)",
+		sbi->channel ? md->opts.prestodev : "");
 	return 0;
 }
 
@@ -310,6 +329,7 @@ static struct dentry *izo_mount(struct file_system_type *fs_type, int flags,
 out:
 	kfree(md.opts.fileset);
 	kfree(md.opts.cache_type);
+	kfree(md.opts.prestodev);
 	return root;
 }
 
@@ -323,17 +343,26 @@ MODULE_ALIAS_FS(IZO_FS_NAME);
 
 static int __init izo_init(void)
 {
+	int err;
+
 	BUILD_BUG_ON(sizeof(struct izo_kml_head) != IZO_KML_HEAD_SIZE);
 	BUILD_BUG_ON(offsetof(struct izo_kml_head, versions) != 56);
 	BUILD_BUG_ON(offsetof(struct izo_kml_head, mode) != 168);
 	BUILD_BUG_ON(offsetof(struct izo_kml_head, origin) != 216);
 	BUILD_BUG_ON(sizeof(struct izo_kml_tail) != IZO_KML_TAIL_SIZE);
-	return register_filesystem(&izo_fs_type);
+	err = izo_devices_init();
+	if (err)
+		return err;
+	err = register_filesystem(&izo_fs_type);
+	if (err)
+		izo_devices_exit();
+	return err;
 }
 
 static void __exit izo_exit(void)
 {
 	unregister_filesystem(&izo_fs_type);
+	izo_devices_exit();
 }
 
 module_init(izo_init);

@@ -24,7 +24,7 @@ static int izo_xattr_get(const struct xattr_handler *handler, struct dentry *den
 
 	if (!lower)
 		return -ECHILD;
-	if (izo_private_xattr(name))
+	if (izo_private_xattr(name) && !izo_current_is_lento(sbi))
 		return -ENODATA;
 	return vfs_getxattr(mnt_user_ns(sbi->lower_root.mnt), lower, name, value, size);
 }
@@ -38,9 +38,9 @@ static int izo_xattr_set(const struct xattr_handler *handler, struct user_namesp
 	struct dentry *lower = izo_lower_dentry(dentry);
 	struct izo_record r;
 	char *buf, *path;
-	int err;
+	int permit, err;
 
-	if (izo_private_xattr(name))
+	if (izo_private_xattr(name) && !izo_current_is_lento(sbi))
 		return value ? -EPERM : -ENODATA;
 	buf = kmalloc(IZO_KML_MAX_PATH + 2, GFP_KERNEL);
 	if (!buf)
@@ -60,9 +60,16 @@ static int izo_xattr_set(const struct xattr_handler *handler, struct user_namesp
 		r.flags = flags == XATTR_CREATE ? IZO_KML_FLAG_XATTR_CREATE :
 			  flags == XATTR_REPLACE ? IZO_KML_FLAG_XATTR_REPLACE : 0;
 	}
-	err = mnt_want_write(sbi->lower_root.mnt);
-	if (err)
+	permit = izo_begin_update(sbi);
+	if (permit < 0) {
+		err = permit;
 		goto free;
+	}
+	err = mnt_want_write(sbi->lower_root.mnt);
+	if (err) {
+		izo_end_update(sbi, permit);
+		goto free;
+	}
 	mutex_lock(&sbi->update_lock);
 	/* The VFS holds the mount's inode; the lower one is locked by vfs_*xattr. */
 	izo_record_versions(&r, izo_version_of(lower), (struct izo_version){ 0, 0 });
@@ -77,6 +84,7 @@ static int izo_xattr_set(const struct xattr_handler *handler, struct user_namesp
 	}
 	mutex_unlock(&sbi->update_lock);
 	mnt_drop_write(sbi->lower_root.mnt);
+	izo_end_update(sbi, permit);
 	izo_copy_attrs(inode);
 free:
 	kfree(buf);

@@ -57,7 +57,8 @@ qemu_kernel() {
 qemu_static() {
   local prog
   for prog in "$@"; do
-    gcc -O2 -Wall -Wextra -Werror -static -o "$qemu_out/$prog" "$here/$prog.c" \
+    gcc -O2 -Wall -Wextra -Werror -static -I"$qemu_repo/protocol/include/izo" \
+      -o "$qemu_out/$prog" "$here/$prog.c" \
       2>"$qemu_out/$prog.log" || { cat "$qemu_out/$prog.log"; fail "$prog does not build"; }
   done
 }
