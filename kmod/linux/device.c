@@ -358,9 +358,12 @@ static int izo_dispatch(struct izo_device *dev, struct file *file, u8 *bytes, si
 		put_pid(ch->lento);
 		ch->lento = get_pid(task_tgid(current));
 		ch->lento_file = file;
+		ch->busy++;
 		mutex_unlock(&dev->lock);
 		err = izo_kml_sync(&ch->sbi->kml);
 		mutex_lock(&dev->lock);
+		ch->busy--;
+		wake_up_all(&ch->changed);
 		if (!err && ch->lento == task_tgid(current)) {
 			pr_info(IZO_FS_NAME ": %s: Lento (pid %d) attached\n", ch->sbi->fileset,
 				task_tgid_nr(current));
@@ -386,11 +389,14 @@ static int izo_dispatch(struct izo_device *dev, struct file *file, u8 *bytes, si
 		struct izo_sb_info *sbi = ch->sbi;
 		s64 recno;
 
+		ch->busy++; /* unmount waits for it */
 		mutex_unlock(&dev->lock);
 		mutex_lock(&sbi->update_lock);
 		recno = izo_kml_append_raw(&sbi->kml, sbi->host, bytes + len - data_len, data_len);
 		mutex_unlock(&sbi->update_lock);
 		mutex_lock(&dev->lock);
+		ch->busy--;
+		wake_up_all(&ch->changed);
 		izo_reply_locked(ch, IZO_UP_JOURNALED, id, recno < 0 ? (int)-recno : 0,
 				 recno < 0 ? 0 : recno);
 		break;
@@ -398,9 +404,12 @@ static int izo_dispatch(struct izo_device *dev, struct file *file, u8 *bytes, si
 	case IZO_DOWN_SYNC: {
 		int serr;
 
+		ch->busy++;
 		mutex_unlock(&dev->lock);
 		serr = izo_kml_sync(&ch->sbi->kml);
 		mutex_lock(&dev->lock);
+		ch->busy--;
+		wake_up_all(&ch->changed);
 		izo_reply_locked(ch, IZO_UP_JOURNALED, id, serr < 0 ? -serr : 0,
 				 ch->sbi->kml.durable_recno);
 		break;
@@ -554,8 +563,10 @@ void izo_channel_unbind(struct izo_sb_info *sbi)
 		return;
 	mutex_lock(&ch->dev->lock);
 	izo_detach_locked(ch);
-	list_del(&ch->link);
+	list_del(&ch->link); /* no new message reaches it */
 	mutex_unlock(&ch->dev->lock);
+	/* A JOURNAL or SYNC under way finishes before the journal goes. */
+	wait_event(ch->changed, READ_ONCE(ch->busy) == 0);
 	put_pid(ch->lento);
 	kfree(ch);
 	sbi->channel = NULL;

@@ -110,6 +110,7 @@ struct izo_channel {
 	bool revoking;                /* asked back: no new update until returned */
 	int in_progress;              /* updates holding the permit now */
 	u64 next_id;
+	int busy;                     /* JOURNAL/SYNC running without the device lock */
 	struct list_head waiters;     /* requests waiting for replies */
 	wait_queue_head_t changed;
 };
