@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
- * dir.c - an open directory holds the holding tree's directory; listing it
- * passes the lower entries through, less the metadata folder at the root.
+ * dir.c - an open directory holds the holding tree's directory (as file.c's
+ * files do, sharing their seek and fsync); listing it passes the lower
+ * entries through, less the metadata folder at the root.
  */
 #include <linux/file.h>
 #include <linux/fs_stack.h>
@@ -11,18 +12,12 @@
 
 static int izo_dir_open(struct inode *inode, struct file *file)
 {
-	struct izo_dentry_info *di = izo_di(file->f_path.dentry);
-	struct file *lower = dentry_open(&di->lower, file->f_flags, current_cred());
-
-	if (IS_ERR(lower))
-		return PTR_ERR(lower);
-	file->private_data = lower;
-	return 0;
+	return izo_open_lower(file, file->f_flags);
 }
 
 static int izo_dir_release(struct inode *inode, struct file *file)
 {
-	fput(file->private_data);
+	izo_release_lower(file);
 	return 0;
 }
 
@@ -45,7 +40,7 @@ static bool izo_filldir(struct dir_context *ctx, const char *name, int len, loff
 
 static int izo_iterate(struct file *file, struct dir_context *ctx)
 {
-	struct file *lower = file->private_data;
+	struct file *lower = izo_fi(file)->lower;
 	struct izo_readdir rd = {
 		.ctx.actor = izo_filldir,
 		.caller = ctx,
@@ -60,30 +55,11 @@ static int izo_iterate(struct file *file, struct dir_context *ctx)
 	return err;
 }
 
-static loff_t izo_dir_llseek(struct file *file, loff_t offset, int whence)
-{
-	struct file *lower = file->private_data;
-	loff_t pos;
-
-	lower->f_pos = file->f_pos;
-	pos = vfs_llseek(lower, offset, whence);
-	if (pos >= 0)
-		file->f_pos = pos;
-	return pos;
-}
-
-static int izo_dir_fsync(struct file *file, loff_t start, loff_t end, int datasync)
-{
-	int err = izo_kml_sync(&izo_sb(file_inode(file)->i_sb)->kml);
-
-	return err ? err : vfs_fsync_range(file->private_data, start, end, datasync);
-}
-
 const struct file_operations izo_dir_fops = {
 	.open = izo_dir_open,
 	.release = izo_dir_release,
 	.iterate_shared = izo_iterate,
-	.llseek = izo_dir_llseek,
+	.llseek = izo_llseek,
 	.read = generic_read_dir,
-	.fsync = izo_dir_fsync,
+	.fsync = izo_fsync,
 };

@@ -27,21 +27,44 @@ static int izo_fetch_missing(struct izo_sb_info *sbi, struct dentry *dentry, str
 	if (!sbi->channel || izo_current_is_lento(sbi) ||
 	    __vfs_getxattr(lower, d_inode(lower), IZO_MISSING_XATTR, NULL, 0) < 0)
 		return 0;
-	buf = kmalloc(IZO_KML_MAX_PATH + 2, GFP_KERNEL);
+	buf = kmalloc(IZO_PATH_BUF, GFP_KERNEL);
 	if (!buf)
 		return -ENOMEM;
-	path = izo_rel_path(dentry, buf, IZO_KML_MAX_PATH + 2, &len);
+	path = izo_rel_path(dentry, buf, IZO_PATH_BUF, &len);
 	err = IS_ERR(path) ? PTR_ERR(path) : izo_fetch(sbi, path, len, izo_version_of(lower));
 	kfree(buf);
 	return err;
+}
+
+int izo_open_lower(struct file *file, int flags)
+{
+	struct izo_file_info *fi = kzalloc(sizeof(*fi), GFP_KERNEL);
+	struct file *lower;
+
+	if (!fi)
+		return -ENOMEM;
+	lower = dentry_open(&izo_di(file->f_path.dentry)->lower, flags, current_cred());
+	if (IS_ERR(lower)) {
+		kfree(fi);
+		return PTR_ERR(lower);
+	}
+	fi->lower = lower;
+	file->private_data = fi;
+	return 0;
+}
+
+void izo_release_lower(struct file *file)
+{
+	struct izo_file_info *fi = izo_fi(file);
+
+	fput(fi->lower);
+	kfree(fi);
 }
 
 static int izo_open(struct inode *inode, struct file *file)
 {
 	struct izo_sb_info *sbi = izo_sb(inode->i_sb);
 	struct izo_dentry_info *di = izo_di(file->f_path.dentry);
-	struct izo_file_info *fi;
-	struct file *lower;
 	int err;
 
 	err = izo_fetch_missing(sbi, file->f_path.dentry, di->lower.dentry);
@@ -55,18 +78,7 @@ static int izo_open(struct inode *inode, struct file *file)
 			return permit;
 		izo_end_update(sbi, permit);
 	}
-	fi = kzalloc(sizeof(*fi), GFP_KERNEL);
-	if (!fi)
-		return -ENOMEM;
-	lower = dentry_open(&di->lower, file->f_flags & ~(O_CREAT | O_EXCL | O_NOCTTY | O_TRUNC),
-			    current_cred());
-	if (IS_ERR(lower)) {
-		kfree(fi);
-		return PTR_ERR(lower);
-	}
-	fi->lower = lower;
-	file->private_data = fi;
-	return 0;
+	return izo_open_lower(file, file->f_flags & ~(O_CREAT | O_EXCL | O_NOCTTY | O_TRUNC));
 }
 
 /* The close record of a written file, unless it has no name left (its unlink is journaled). */
@@ -77,48 +89,33 @@ static int izo_journal_close(struct file *file)
 	struct dentry *lower = fi->lower->f_path.dentry;
 	struct inode *li = file_inode(fi->lower);
 	struct izo_record r;
-	char *buf, *path;
-	int permit, err;
+	char *buf = NULL;
+	int update, err;
 
 	if (!atomic_xchg(&fi->written, 0))
 		return 0;
-	buf = kmalloc(IZO_KML_MAX_PATH + 2, GFP_KERNEL);
-	if (!buf)
-		return -ENOMEM;
-	permit = izo_begin_update(sbi);
-	if (permit < 0) {
-		kfree(buf);
-		return permit;
-	}
-	mutex_lock(&sbi->update_lock);
+	update = izo_update_begin(sbi);
+	if (update < 0)
+		return update;
 	err = 0;
 	if (li->i_nlink == 0)
-		goto unlock;
-	izo_record_init(&r, IZO_KML_CLOSE);
-	path = izo_rel_path(file->f_path.dentry, buf, IZO_KML_MAX_PATH + 2, &r.path_len);
-	if (IS_ERR(path)) {
-		err = PTR_ERR(path);
-		goto unlock;
-	}
-	r.path = path;
+		goto out;
+	err = izo_record_start(&r, IZO_KML_CLOSE, file->f_path.dentry, &buf);
+	if (err)
+		goto out;
 	r.valid = IZO_ATTR_SIZE | IZO_ATTR_MTIME;
 	r.size = i_size_read(li);
 	r.mtime_ns = timespec64_to_ns(&li->i_mtime);
 	izo_record_versions(&r, izo_version_of(lower), izo_next_version(sbi));
 	/* What the application wrote is this version's content, here. */
 	if (izo_current_is_lento(sbi))
-		goto unlock;
-	err = mnt_want_write(sbi->lower_root.mnt);
-	if (err)
-		goto unlock;
+		goto out;
 	inode_lock(li);
 	__vfs_removexattr(mnt_user_ns(sbi->lower_root.mnt), lower, IZO_MISSING_XATTR);
 	inode_unlock(li);
 	err = izo_journal(sbi, &r, lower);
-	mnt_drop_write(sbi->lower_root.mnt);
-unlock:
-	mutex_unlock(&sbi->update_lock);
-	izo_end_update(sbi, permit);
+out:
+	izo_update_end(sbi, update);
 	kfree(buf);
 	return err;
 }
@@ -141,11 +138,8 @@ static int izo_flush(struct file *file, fl_owner_t id)
 
 static int izo_release(struct inode *inode, struct file *file)
 {
-	struct izo_file_info *fi = izo_fi(file);
-
 	izo_journal_close(file);
-	fput(fi->lower);
-	kfree(fi);
+	izo_release_lower(file);
 	return 0;
 }
 
@@ -195,7 +189,7 @@ static ssize_t izo_write_iter(struct kiocb *iocb, struct iov_iter *iter)
 	return n;
 }
 
-static loff_t izo_llseek(struct file *file, loff_t offset, int whence)
+loff_t izo_llseek(struct file *file, loff_t offset, int whence)
 {
 	struct file *lower = izo_fi(file)->lower;
 	loff_t pos;
@@ -220,7 +214,7 @@ static int izo_mmap(struct file *file, struct vm_area_struct *vma)
 }
 
 /* What the application makes durable, the journal covers first. */
-static int izo_fsync(struct file *file, loff_t start, loff_t end, int datasync)
+int izo_fsync(struct file *file, loff_t start, loff_t end, int datasync)
 {
 	struct izo_sb_info *sbi = izo_sb(file_inode(file)->i_sb);
 	int err = izo_kml_sync(&sbi->kml);

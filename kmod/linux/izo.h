@@ -190,12 +190,27 @@ ssize_t izo_listxattr(struct dentry *dentry, char *list, size_t size);
 struct izo_version izo_version_of(struct dentry *lower);
 int izo_stamp(struct izo_sb_info *sbi, struct dentry *lower, struct izo_version v);
 
+/* Room for a record's path as dentry_path_raw writes it (a leading '/', a NUL). */
+#define IZO_PATH_BUF (IZO_KML_MAX_PATH + 2)
 /* The fileset-relative path of an upper dentry, in buf (no leading '/'). */
 char *izo_rel_path(struct dentry *dentry, char *buf, int buflen, size_t *len);
 bool izo_is_private_name(struct dentry *parent, const struct qstr *name);
 
 /* A record of `opcode` by the calling process; paths and versions by the caller. */
 void izo_record_init(struct izo_record *r, u16 opcode);
+/*
+ * izo_record_init, and the record's path is `dentry`'s, held in *buf (IZO_PATH_BUF
+ * bytes, the caller kfrees it). 0, or an errno and *buf NULL.
+ */
+int izo_record_start(struct izo_record *r, u16 opcode, struct dentry *dentry, char **buf);
+/*
+ * One update through the mount: the permit first (it may wait for Lento), then
+ * write access to the holding tree, then the update lock, never in another
+ * order (an update waiting for the permit must not hold what Lento's JOURNAL
+ * needs). Returns the token for izo_update_end, or an errno (nothing held).
+ */
+int izo_update_begin(struct izo_sb_info *sbi);
+void izo_update_end(struct izo_sb_info *sbi, int token);
 /* The parent versions (unchanged by entry operations) of path, and of path2. */
 void izo_record_parents(struct izo_record *r, struct dentry *lower_parent,
 			struct dentry *lower_parent2);
@@ -215,12 +230,19 @@ int izo_journal(struct izo_sb_info *sbi, struct izo_record *r, struct dentry *st
 
 struct izo_file_info {
 	struct file *lower;
-	atomic_t written;   /* its flush journals a close record */
+	atomic_t written;   /* its flush journals a close record (files only) */
 };
 
 static inline struct izo_file_info *izo_fi(const struct file *f)
 {
 	return f->private_data;
 }
+
+/* Opens the lower file of an open file or directory (its izo_file_info). */
+int izo_open_lower(struct file *file, int flags);
+void izo_release_lower(struct file *file);
+/* Seek and fsync (the KML first) on the lower file: files and directories alike. */
+loff_t izo_llseek(struct file *file, loff_t offset, int whence);
+int izo_fsync(struct file *file, loff_t start, loff_t end, int datasync);
 
 #endif /* IZO_H */

@@ -15,8 +15,6 @@
 
 #include "izo.h"
 
-#define IZO_PATH_BUF (IZO_KML_MAX_PATH + 2)
-
 struct dentry *izo_lookup(struct inode *dir, struct dentry *dentry, unsigned int flags)
 {
 	struct izo_dentry_info *pdi = izo_di(dentry->d_parent);
@@ -59,12 +57,11 @@ struct izo_entry_op {
 	struct izo_record r;
 	struct dentry *lower_parent;
 	struct dentry *lower;
-	int permit;   /* izo_begin_update's answer, for izo_end_update */
+	int update;   /* izo_update_begin's token */
 };
 
 static int izo_entry_begin(struct izo_entry_op *op, struct dentry *dentry, u16 opcode)
 {
-	char *path;
 	int err;
 
 	memset(op, 0, sizeof(*op));
@@ -72,32 +69,15 @@ static int izo_entry_begin(struct izo_entry_op *op, struct dentry *dentry, u16 o
 	op->lower_ns = mnt_user_ns(op->sbi->lower_root.mnt);
 	if (!izo_lower_dentry(dentry))
 		return -EPERM; /* inside the metadata folder */
-	op->buf = kmalloc(IZO_PATH_BUF, GFP_KERNEL);
-	if (!op->buf)
-		return -ENOMEM;
-	izo_record_init(&op->r, opcode);
-	path = izo_rel_path(dentry, op->buf, IZO_PATH_BUF, &op->r.path_len);
-	if (IS_ERR(path)) {
-		kfree(op->buf);
-		op->buf = NULL;
-		return PTR_ERR(path);
-	}
-	op->r.path = path;
-	/* The permit first (it may wait for Lento), then the update lock. */
-	op->permit = izo_begin_update(op->sbi);
-	if (op->permit < 0) {
-		kfree(op->buf);
-		op->buf = NULL;
-		return op->permit;
-	}
-	err = mnt_want_write(op->sbi->lower_root.mnt);
-	if (err) {
-		izo_end_update(op->sbi, op->permit);
-		kfree(op->buf);
-		op->buf = NULL;
+	err = izo_record_start(&op->r, opcode, dentry, &op->buf);
+	if (err)
 		return err;
+	op->update = izo_update_begin(op->sbi);
+	if (op->update < 0) {
+		kfree(op->buf);
+		op->buf = NULL;
+		return op->update;
 	}
-	mutex_lock(&op->sbi->update_lock);
 	op->lower_parent = izo_lower_dentry(dentry->d_parent);
 	inode_lock_nested(d_inode(op->lower_parent), I_MUTEX_PARENT);
 	op->lower = lookup_one_len(dentry->d_name.name, op->lower_parent, dentry->d_name.len);
@@ -114,9 +94,7 @@ static void izo_entry_end(struct izo_entry_op *op, struct inode *dir)
 	if (op->lower_parent) {
 		dput(op->lower);
 		inode_unlock(d_inode(op->lower_parent));
-		mutex_unlock(&op->sbi->update_lock);
-		mnt_drop_write(op->sbi->lower_root.mnt);
-		izo_end_update(op->sbi, op->permit);
+		izo_update_end(op->sbi, op->update);
 		izo_copy_attrs(dir);
 	}
 	kfree(op->buf);
@@ -313,26 +291,21 @@ int izo_rename(struct user_namespace *ns, struct inode *old_dir, struct dentry *
 	struct renamedata rd = {};
 	struct izo_record r;
 	char *buf = NULL, *buf2 = NULL, *path;
-	int permit, err;
+	int update, err;
 
 	/* An exchange is two updates at once; one KML record cannot say it. */
 	if (flags & ~RENAME_NOREPLACE)
 		return -EINVAL;
 	if (!izo_lower_dentry(old) || !izo_lower_dentry(new))
 		return -EPERM;
-	buf = kmalloc(IZO_PATH_BUF, GFP_KERNEL);
+	err = izo_record_start(&r, IZO_KML_RENAME, old, &buf);
+	if (err)
+		return err;
 	buf2 = kmalloc(IZO_PATH_BUF, GFP_KERNEL);
-	if (!buf || !buf2) {
+	if (!buf2) {
 		err = -ENOMEM;
 		goto free;
 	}
-	izo_record_init(&r, IZO_KML_RENAME);
-	path = izo_rel_path(old, buf, IZO_PATH_BUF, &r.path_len);
-	if (IS_ERR(path)) {
-		err = PTR_ERR(path);
-		goto free;
-	}
-	r.path = path;
 	path = izo_rel_path(new, buf2, IZO_PATH_BUF, &r.path2_len);
 	if (IS_ERR(path)) {
 		err = PTR_ERR(path);
@@ -340,17 +313,11 @@ int izo_rename(struct user_namespace *ns, struct inode *old_dir, struct dentry *
 	}
 	r.path2 = path;
 
-	permit = izo_begin_update(sbi);
-	if (permit < 0) {
-		err = permit;
+	update = izo_update_begin(sbi);
+	if (update < 0) {
+		err = update;
 		goto free;
 	}
-	err = mnt_want_write(sbi->lower_root.mnt);
-	if (err) {
-		izo_end_update(sbi, permit);
-		goto free;
-	}
-	mutex_lock(&sbi->update_lock);
 	lower_old_parent = izo_lower_dentry(old->d_parent);
 	lower_new_parent = izo_lower_dentry(new->d_parent);
 	trap = lock_rename(lower_new_parent, lower_old_parent);
@@ -401,9 +368,7 @@ unlock:
 	dput(lower_new);
 	dput(lower_old);
 	unlock_rename(lower_new_parent, lower_old_parent);
-	mutex_unlock(&sbi->update_lock);
-	mnt_drop_write(sbi->lower_root.mnt);
-	izo_end_update(sbi, permit);
+	izo_update_end(sbi, update);
 	izo_copy_attrs(old_dir);
 	if (new_dir != old_dir)
 		izo_copy_attrs(new_dir);

@@ -7,6 +7,8 @@
  */
 #include <linux/cred.h>
 #include <linux/kdev_t.h>
+#include <linux/mount.h>
+#include <linux/slab.h>
 #include <linux/xattr.h>
 
 #include "izo.h"
@@ -66,6 +68,47 @@ void izo_record_init(struct izo_record *r, u16 opcode)
 	r->opcode = opcode;
 	r->writer_uid = from_kuid(&init_user_ns, current_fsuid());
 	r->writer_gid = from_kgid(&init_user_ns, current_fsgid());
+}
+
+int izo_record_start(struct izo_record *r, u16 opcode, struct dentry *dentry, char **buf)
+{
+	char *path;
+
+	izo_record_init(r, opcode);
+	*buf = kmalloc(IZO_PATH_BUF, GFP_KERNEL);
+	if (!*buf)
+		return -ENOMEM;
+	path = izo_rel_path(dentry, *buf, IZO_PATH_BUF, &r->path_len);
+	if (IS_ERR(path)) {
+		kfree(*buf);
+		*buf = NULL;
+		return PTR_ERR(path);
+	}
+	r->path = path;
+	return 0;
+}
+
+int izo_update_begin(struct izo_sb_info *sbi)
+{
+	int permit = izo_begin_update(sbi);
+	int err;
+
+	if (permit < 0)
+		return permit;
+	err = mnt_want_write(sbi->lower_root.mnt);
+	if (err) {
+		izo_end_update(sbi, permit);
+		return err;
+	}
+	mutex_lock(&sbi->update_lock);
+	return permit;
+}
+
+void izo_update_end(struct izo_sb_info *sbi, int token)
+{
+	mutex_unlock(&sbi->update_lock);
+	mnt_drop_write(sbi->lower_root.mnt);
+	izo_end_update(sbi, token);
 }
 
 static void izo_set_slot(struct izo_record *r, int slot, struct izo_version v)

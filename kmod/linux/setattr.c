@@ -23,19 +23,11 @@ static int izo_journal_attrs(struct izo_sb_info *sbi, struct dentry *dentry,
 {
 	struct inode *li = d_inode(lower);
 	struct izo_record r;
-	char *buf, *path;
-	int err;
+	char *buf;
+	int err = izo_record_start(&r, IZO_KML_SETATTR, dentry, &buf);
 
-	buf = kmalloc(IZO_KML_MAX_PATH + 2, GFP_KERNEL);
-	if (!buf)
-		return -ENOMEM;
-	izo_record_init(&r, IZO_KML_SETATTR);
-	path = izo_rel_path(dentry, buf, IZO_KML_MAX_PATH + 2, &r.path_len);
-	if (IS_ERR(path)) {
-		kfree(buf);
-		return PTR_ERR(path);
-	}
-	r.path = path;
+	if (err)
+		return err;
 	r.valid = valid;
 	r.mode = li->i_mode;
 	r.attr_uid = from_kuid(&init_user_ns, li->i_uid);
@@ -73,22 +65,17 @@ int izo_setattr(struct user_namespace *ns, struct dentry *dentry, struct iattr *
 	unsigned int valid = ia->ia_valid;
 	struct file *lower_file = NULL;
 	struct iattr part;
-	int permit, err;
+	int update, err;
 
 	err = setattr_prepare(ns, dentry, ia);
 	if (err)
 		return err;
 	if (valid & ATTR_FILE)
 		lower_file = izo_fi(ia->ia_file)->lower;
-	permit = izo_begin_update(sbi);
-	if (permit < 0)
-		return permit;
-	err = mnt_want_write(sbi->lower_root.mnt);
-	if (err) {
-		izo_end_update(sbi, permit);
-		return err;
-	}
-	mutex_lock(&sbi->update_lock);
+	update = izo_update_begin(sbi);
+	if (update < 0)
+		return update;
+	err = 0;
 
 	if ((valid & ATTR_MODE) && !(valid & (ATTR_KILL_SUID | ATTR_KILL_SGID))) {
 		part = (struct iattr){ .ia_valid = ATTR_MODE, .ia_mode = ia->ia_mode };
@@ -133,9 +120,7 @@ int izo_setattr(struct user_namespace *ns, struct dentry *dentry, struct iattr *
 		err = izo_setattr_part(sbi, dentry, lower, &part, jv);
 	}
 
-	mutex_unlock(&sbi->update_lock);
-	mnt_drop_write(sbi->lower_root.mnt);
-	izo_end_update(sbi, permit);
+	izo_update_end(sbi, update);
 	izo_copy_attrs(d_inode(dentry));
 	return err;
 }

@@ -37,21 +37,14 @@ static int izo_xattr_set(const struct xattr_handler *handler, struct user_namesp
 	struct user_namespace *lower_ns = mnt_user_ns(sbi->lower_root.mnt);
 	struct dentry *lower = izo_lower_dentry(dentry);
 	struct izo_record r;
-	char *buf, *path;
-	int permit, err;
+	char *buf;
+	int update, err;
 
 	if (izo_private_xattr(name) && !izo_current_is_lento(sbi))
 		return value ? -EPERM : -ENODATA;
-	buf = kmalloc(IZO_KML_MAX_PATH + 2, GFP_KERNEL);
-	if (!buf)
-		return -ENOMEM;
-	izo_record_init(&r, value ? IZO_KML_SETXATTR : IZO_KML_DELXATTR);
-	path = izo_rel_path(dentry, buf, IZO_KML_MAX_PATH + 2, &r.path_len);
-	if (IS_ERR(path)) {
-		err = PTR_ERR(path);
-		goto free;
-	}
-	r.path = path;
+	err = izo_record_start(&r, value ? IZO_KML_SETXATTR : IZO_KML_DELXATTR, dentry, &buf);
+	if (err)
+		return err;
 	r.path2 = name;
 	r.path2_len = strlen(name);
 	if (value) {
@@ -60,17 +53,11 @@ static int izo_xattr_set(const struct xattr_handler *handler, struct user_namesp
 		r.flags = flags == XATTR_CREATE ? IZO_KML_FLAG_XATTR_CREATE :
 			  flags == XATTR_REPLACE ? IZO_KML_FLAG_XATTR_REPLACE : 0;
 	}
-	permit = izo_begin_update(sbi);
-	if (permit < 0) {
-		err = permit;
+	update = izo_update_begin(sbi);
+	if (update < 0) {
+		err = update;
 		goto free;
 	}
-	err = mnt_want_write(sbi->lower_root.mnt);
-	if (err) {
-		izo_end_update(sbi, permit);
-		goto free;
-	}
-	mutex_lock(&sbi->update_lock);
 	/* The VFS holds the mount's inode; the lower one is locked by vfs_*xattr. */
 	izo_record_versions(&r, izo_version_of(lower), (struct izo_version){ 0, 0 });
 	if (value)
@@ -82,9 +69,7 @@ static int izo_xattr_set(const struct xattr_handler *handler, struct user_namesp
 		r.v[IZO_V_OBJ_NEW].seq = izo_next_version(sbi).seq;
 		err = izo_journal(sbi, &r, lower);
 	}
-	mutex_unlock(&sbi->update_lock);
-	mnt_drop_write(sbi->lower_root.mnt);
-	izo_end_update(sbi, permit);
+	izo_update_end(sbi, update);
 	izo_copy_attrs(inode);
 free:
 	kfree(buf);

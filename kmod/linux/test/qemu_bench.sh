@@ -14,15 +14,7 @@ build=$(cd "${1:?usage: qemu_bench.sh BUILD_DIR [FILES [SIZE [ROUNDS]]]}" && pwd
 files=${2:-2000} size=${3:-4096} rounds=${4:-3}
 . "$here/qemu_lib.sh"
 qemu_require
-work=$(mktemp -d "$qemu_out/bench.XXXXXX")
-trap 'rm -rf "$work"' EXIT
-
-qemu_build_module
-qemu_kernel
-qemu_static fsbench
-mkdir -p "$work/disk"
-"$build/lento/mkizofs" demo "$work/disk/fs" >/dev/null
-mkfs.ext4 -q -F -d "$work/disk" "$work/disk.img" 512M
+qemu_setup bench 512M fsbench
 qemu_initrd "$work/initrd.cpio" guest_bench.sh fsbench
 IZO_QEMU_TIMEOUT=${IZO_QEMU_TIMEOUT:-1800} qemu_boot "$work/initrd.cpio" "$work/disk.img" \
   "$work/console.txt" "izo_files=$files izo_size=$size izo_rounds=$rounds"

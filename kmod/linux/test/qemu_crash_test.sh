@@ -18,15 +18,7 @@ here=$(cd "$(dirname "$0")" && pwd)
 build=$(cd "${1:?usage: qemu_crash_test.sh BUILD_DIR}" && pwd)
 . "$here/qemu_lib.sh"
 qemu_require
-work=$(mktemp -d "$qemu_out/crash.XXXXXX")
-trap 'if [ "${KEEP:-0}" = 1 ]; then echo "kept $work"; else rm -rf "$work"; fi' EXIT
-
-qemu_build_module
-qemu_kernel
-qemu_static treedigest
-mkdir -p "$work/disk"
-"$build/lento/mkizofs" demo "$work/disk/fs" >/dev/null
-mkfs.ext4 -q -F -d "$work/disk" "$work/disk.img" 64M 2>/dev/null
+qemu_setup crash 64M treedigest
 
 qemu_initrd "$work/crash.cpio" guest_crash.sh treedigest
 qemu_boot "$work/crash.cpio" "$work/disk.img" "$work/crash.txt"

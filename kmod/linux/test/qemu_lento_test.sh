@@ -13,15 +13,7 @@ here=$(cd "$(dirname "$0")" && pwd)
 build=$(cd "${1:?usage: qemu_lento_test.sh BUILD_DIR}" && pwd)
 . "$here/qemu_lib.sh"
 qemu_require
-work=$(mktemp -d "$qemu_out/lento.XXXXXX")
-trap 'if [ "${KEEP:-0}" = 1 ]; then echo "kept $work"; else rm -rf "$work"; fi' EXIT
-
-qemu_build_module
-qemu_kernel
-qemu_static fakelento
-mkdir -p "$work/disk"
-"$build/lento/mkizofs" demo "$work/disk/fs" >/dev/null
-mkfs.ext4 -q -F -d "$work/disk" "$work/disk.img" 64M 2>/dev/null
+qemu_setup lento 64M fakelento
 qemu_initrd "$work/initrd.cpio" guest_lento.sh fakelento
 qemu_boot "$work/initrd.cpio" "$work/disk.img" "$work/console.txt"
 echo "guest: every upcall conversation checked (${boot_ms} ms)"

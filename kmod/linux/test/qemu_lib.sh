@@ -25,6 +25,28 @@ qemu_require() {
   mkdir -p "$qemu_out"
 }
 
+# qemu_setup NAME DISK_SIZE PROG...: $work, a fresh folder removed at exit
+# unless KEEP=1 (the function named by $qemu_on_exit, if any, runs first); the
+# module, the kernel, the static PROGs; and $work/disk.img, an ext4 image of
+# DISK_SIZE holding the fileset "demo" (made by mkizofs) in /fs.
+qemu_setup() {
+  local name=$1 size=$2
+  shift 2
+  work=$(mktemp -d "$qemu_out/$name.XXXXXX")
+  trap qemu_cleanup EXIT
+  qemu_build_module
+  qemu_kernel
+  qemu_static "$@"
+  mkdir -p "$work/disk"
+  "$build/lento/mkizofs" demo "$work/disk/fs" >/dev/null
+  mkfs.ext4 -q -F -d "$work/disk" "$work/disk.img" "$size" 2>/dev/null
+}
+
+qemu_cleanup() {
+  if [ -n "${qemu_on_exit:-}" ]; then "$qemu_on_exit"; fi
+  if [ "${KEEP:-0}" = 1 ]; then echo "kept $work"; else rm -rf "$work"; fi
+}
+
 # Builds intermezzo.ko into $qemu_out/module; fails on any warning.
 qemu_build_module() {
   local log=$qemu_out/module.log

@@ -21,31 +21,20 @@ qemu_require
 [ "$(id -u)" -eq 0 ] || skip "needs root (presto-fuse on the host for the comparison)"
 [ -c /dev/fuse ] || skip "needs /dev/fuse (presto-fuse on the host for the comparison)"
 
-work=$(mktemp -d "$qemu_out/run.XXXXXX")
 fuse_pid=""
-cleanup() {
+stop_fuse() {
   if [ -n "$fuse_pid" ]; then
     fusermount3 -u "$work/fuse/mnt" 2>/dev/null || true
     kill "$fuse_pid" 2>/dev/null || true
   fi
-  if [ "${KEEP:-0}" = 1 ]; then echo "kept $work"; else rm -rf "$work"; fi
 }
-trap cleanup EXIT
-
-qemu_build_module
-qemu_kernel
-qemu_static workload treedigest
+qemu_on_exit=stop_fuse
+qemu_setup run 64M workload treedigest
 echo "built intermezzo.ko for $kver"
-
-# The disk: a holding tree made by mkizofs, on ext4.
-mkdir -p "$work/disk"
-"$build/lento/mkizofs" demo "$work/disk/fs" >/dev/null
-mkfs.ext4 -q -F -d "$work/disk" "$work/disk.img" 64M
 
 qemu_initrd "$work/initrd.cpio" guest_workload.sh workload treedigest
 qemu_boot "$work/initrd.cpio" "$work/disk.img" "$work/console.txt"
 echo "guest booted, ran the workload and powered off in ${boot_ms} ms"
-out=$qemu_out
 
 # ---- from the host: the KML the module wrote -----------------------------------------
 debugfs -R "dump /fs/.intermezzo/demo/kml $work/kernel.kml" "$work/disk.img" >/dev/null 2>&1
@@ -61,7 +50,7 @@ mkdir -p "$work/fuse/mnt"
 fuse_pid=$!
 for _ in $(seq 100); do mountpoint -q "$work/fuse/mnt" && break; sleep 0.05; done
 mountpoint -q "$work/fuse/mnt" || { cat "$work/fuse/log"; fail "presto-fuse did not mount"; }
-"$out/workload" "$work/fuse/mnt" >/dev/null
+"$qemu_out/workload" "$work/fuse/mnt" >/dev/null
 fusermount3 -u "$work/fuse/mnt"
 wait "$fuse_pid" || fail "presto-fuse exited with an error"
 fuse_pid=""
@@ -81,7 +70,7 @@ mkdir -p "$work/replayed"
 "$build/replay/kmlreplay" -q --data-from "$work/fuse/holding" "$work/kernel.kml" "$work/replayed" \
   || fail "kmlreplay refused or found conflicts in the module's KML"
 sed -n 's/^IZO-TREE //p' "$work/console.txt" >"$work/guest.tree"
-"$out/treedigest" "$work/replayed" >"$work/replayed.tree"
+"$qemu_out/treedigest" "$work/replayed" >"$work/replayed.tree"
 [ -s "$work/guest.tree" ] || fail "the guest printed no tree"
 diff -u "$work/guest.tree" "$work/replayed.tree" || fail "the replayed tree differs from the guest's"
 echo "PASS: module KML == presto-fuse KML ($(grep -c . "$work/guest.tree") objects replayed identically)"
