@@ -14,6 +14,8 @@ packages=(
   libxml2-dev
   # presto-fuse (kmod/fuse) and its mount tests
   libfuse3-dev fuse3
+  # the libFuzzer targets (fuzz/): clang and its fuzzer runtime
+  clang-14 libclang-rt-14-dev
   # the kernel module (kmod/linux): Debian's kernel and headers, booted under QEMU
   linux-headers-amd64 linux-image-amd64 qemu-system-x86 busybox-static cpio
   e2fsprogs kmod xz-utils

@@ -4,6 +4,8 @@
 #include <libxml/tree.h>
 
 #include <charconv>
+#include <climits>
+#include <fstream>
 #include <map>
 #include <memory>
 #include <optional>
@@ -16,11 +18,11 @@ namespace {
 
 namespace fs = std::filesystem;
 
-// A problem in `file` at `line`.
+// A problem in the file called `file` at `line`.
 struct Where {
-  const fs::path& file;
+  const std::string& file;
   Error at(long line, const std::string& what) const {
-    return Error{file.string() + ":" + std::to_string(line) + ": " + what, 0};
+    return Error{file + ":" + std::to_string(line) + ": " + what, 0};
   }
   Error at(const xmlNode* n, const std::string& what) const { return at(xmlGetLineNo(n), what); }
 };
@@ -52,18 +54,29 @@ void keep_first(void* ctx, xmlErrorPtr e) {
     first->message.pop_back();
 }
 
-// Parses `file` with no network access and no entity expansion.
-Result<Doc> parse(const fs::path& file) {
-  std::error_code ec;
-  if (!fs::exists(file, ec)) return Error{file.string() + ": no such file", 0};
+// Parses `xml` (the text of the file called `file`) with no network access
+// and no entity expansion.
+Result<Doc> parse(std::string_view xml, const std::string& file) {
+  if (xml.size() > static_cast<std::size_t>(INT_MAX)) return Error{file + ": too large to be a configuration file", 0};
   std::unique_ptr<xmlParserCtxt, CtxtFree> ctxt(xmlNewParserCtxt());
-  if (!ctxt) return Error{"out of memory parsing " + file.string(), 0};
+  if (!ctxt) return Error{"out of memory parsing " + file, 0};
   FirstError first;
   xmlSetStructuredErrorFunc(&first, keep_first);  // per thread in libxml2
-  Doc doc(xmlCtxtReadFile(ctxt.get(), file.c_str(), nullptr, XML_PARSE_NONET));
+  Doc doc(xmlCtxtReadMemory(ctxt.get(), xml.data(), static_cast<int>(xml.size()), file.c_str(), nullptr,
+                            XML_PARSE_NONET));
   xmlSetStructuredErrorFunc(nullptr, nullptr);
   if (doc && !first.set) return doc;
-  return Where{file}.at(first.line, first.set ? first.message : "cannot be read");
+  return Where{file}.at(first.line, first.set ? first.message : "not well-formed XML");
+}
+
+// The whole text of `file`.
+Result<std::string> slurp(const fs::path& file) {
+  std::error_code ec;
+  if (!fs::exists(file, ec)) return Error{file.string() + ": no such file", 0};
+  std::ifstream in(file, std::ios::binary);
+  std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  if (in.bad() || !in.is_open()) return Error{file.string() + ": cannot be read", 0};
+  return text;
 }
 
 std::vector<const xmlNode*> elements(const xmlNode* parent) {
@@ -129,8 +142,14 @@ std::optional<Error> absolute(const Where& w, const xmlNode* n, const std::strin
 }  // namespace
 
 Result<SysId> load_sysid(const fs::path& file) {
+  auto xml = slurp(file);
+  if (!xml) return xml.error();
+  return parse_sysid(*xml, file.string());
+}
+
+Result<SysId> parse_sysid(std::string_view xml, const std::string& file) {
   const Where w{file};
-  auto doc = parse(file);
+  auto doc = parse(xml, file);
   if (!doc) return doc.error();
   auto root = root_named(w, doc->get(), "sysid");
   if (!root) return root.error();
@@ -159,8 +178,14 @@ Result<SysId> load_sysid(const fs::path& file) {
 }
 
 Result<std::vector<Server>> load_serverdb(const fs::path& file) {
+  auto xml = slurp(file);
+  if (!xml) return xml.error();
+  return parse_serverdb(*xml, file.string());
+}
+
+Result<std::vector<Server>> parse_serverdb(std::string_view xml, const std::string& file) {
   const Where w{file};
-  auto doc = parse(file);
+  auto doc = parse(xml, file);
   if (!doc) return doc.error();
   auto root = root_named(w, doc->get(), "serverdb");
   if (!root) return root.error();
@@ -191,8 +216,14 @@ Result<std::vector<Server>> load_serverdb(const fs::path& file) {
 }
 
 Result<std::vector<FilesetDef>> load_fsetdb(const fs::path& file) {
+  auto xml = slurp(file);
+  if (!xml) return xml.error();
+  return parse_fsetdb(*xml, file.string());
+}
+
+Result<std::vector<FilesetDef>> parse_fsetdb(std::string_view xml, const std::string& file) {
   const Where w{file};
-  auto doc = parse(file);
+  auto doc = parse(xml, file);
   if (!doc) return doc.error();
   auto root = root_named(w, doc->get(), "fsetdb");
   if (!root) return root.error();
@@ -265,7 +296,11 @@ Result<Configuration> load_configuration(const ConfigPaths& paths) {
   if (!filesets) return filesets.error();
   c.filesets = std::move(*filesets);
 
-  const std::string fsetdb = (paths.configdir / "fsetdb").string();
+  if (auto bad = check_references(c, idfile.string(), (paths.configdir / "fsetdb").string())) return *bad;
+  return c;
+}
+
+std::optional<Error> check_references(const Configuration& c, const std::string& idfile, const std::string& fsetdb) {
   for (const auto& f : c.filesets)
     if (!c.server(f.servername))
       return Error{fsetdb + ": fileset '" + f.name + "' is served by '" + f.servername +
@@ -273,16 +308,16 @@ Result<Configuration> load_configuration(const ConfigPaths& paths) {
                    0};
   for (const auto& cache : c.self.caches) {
     const auto* f = c.fileset(cache.fileset);
-    if (!f) return Error{idfile.string() + ": <cache> of fileset '" + cache.fileset + "', which fsetdb does not describe", 0};
+    if (!f) return Error{idfile + ": <cache> of fileset '" + cache.fileset + "', which fsetdb does not describe", 0};
     const bool serves = f->servername == c.self.name;
     bool replicates = false;
     for (const auto& r : f->replicators) replicates = replicates || r == c.self.name;
     if (!serves && !replicates)
-      return Error{idfile.string() + ": '" + c.self.name + "' keeps fileset '" + cache.fileset +
+      return Error{idfile + ": '" + c.self.name + "' keeps fileset '" + cache.fileset +
                        "' but fsetdb names it neither its server nor a replicator",
                    0};
   }
-  return c;
+  return std::nullopt;
 }
 
 }  // namespace izo::lento

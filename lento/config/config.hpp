@@ -18,7 +18,9 @@
 
 #include <cstdint>
 #include <filesystem>
+#include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "replica/engine.hpp"
@@ -83,5 +85,15 @@ Result<Configuration> load_configuration(const ConfigPaths& paths);
 Result<SysId> load_sysid(const std::filesystem::path& file);
 Result<std::vector<Server>> load_serverdb(const std::filesystem::path& file);
 Result<std::vector<FilesetDef>> load_fsetdb(const std::filesystem::path& file);
+
+// The same from text already in memory; `file` names it in errors.
+Result<SysId> parse_sysid(std::string_view xml, const std::string& file);
+Result<std::vector<Server>> parse_serverdb(std::string_view xml, const std::string& file);
+Result<std::vector<FilesetDef>> parse_fsetdb(std::string_view xml, const std::string& file);
+
+// The references between the three files, load_configuration's last check:
+// every fileset's server is described, every cache names a fileset this host
+// serves or replicates. `idfile` and `fsetdb` name the files in errors.
+std::optional<Error> check_references(const Configuration& c, const std::string& idfile, const std::string& fsetdb);
 
 }  // namespace izo::lento

@@ -1,15 +1,18 @@
 // The one source of choices in a simulation: a seeded xoshiro256** generator.
 // The same seed gives the same run, byte for byte, on every machine (no
 // std:: distributions, whose results differ between standard libraries).
+// A fuzzer can hand it a tape of bytes that make the first choices instead
+// (then the generator goes on), so coverage guidance steers the run.
 #pragma once
 
 #include <cstdint>
+#include <span>
 
 namespace izo::model {
 
 class Rng {
  public:
-  explicit Rng(std::uint64_t seed) {
+  explicit Rng(std::uint64_t seed, std::span<const std::uint8_t> tape = {}) : tape_(tape) {
     // SplitMix64 spreads the seed over the state.
     for (auto& w : s_) {
       seed += 0x9E3779B97F4A7C15ull;
@@ -34,6 +37,7 @@ class Rng {
 
   // Uniform in [0, n), n > 0 (modulo with rejection of the biased low end).
   std::uint64_t below(std::uint64_t n) {
+    if (!tape_.empty()) return from_tape(n);
     const std::uint64_t threshold = (0 - n) % n;
     for (;;) {
       const std::uint64_t x = next();
@@ -45,8 +49,22 @@ class Rng {
   bool chance(unsigned percent) { return below(100) < percent; }
 
  private:
+  // As many tape bytes as a number below n takes (one for n <= 256).
+  std::uint64_t from_tape(std::uint64_t n) {
+    std::uint64_t v = 0;
+    for (std::uint64_t rest = n - 1;; rest >>= 8) {
+      if (!tape_.empty()) {
+        v = (v << 8) | tape_.front();
+        tape_ = tape_.subspan(1);
+      }
+      if (rest <= 0xFF) break;
+    }
+    return v % n;
+  }
+
   static std::uint64_t rotl(std::uint64_t x, int k) { return (x << k) | (x >> (64 - k)); }
   std::uint64_t s_[4]{};
+  std::span<const std::uint8_t> tape_;
 };
 
 }  // namespace izo::model

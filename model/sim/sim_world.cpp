@@ -1,6 +1,7 @@
 #include "sim/sim_world.hpp"
 
 #include <algorithm>
+#include <utility>
 
 #include "replica/testing/presto_sim.hpp"
 
@@ -72,7 +73,7 @@ struct SimWorld::Node {
   std::uint64_t waiting_upcall = 0;
 };
 
-SimWorld::SimWorld(SimConfig config) : cfg_(config), rng_(config.seed) {
+SimWorld::SimWorld(SimConfig config) : cfg_(std::move(config)), rng_(cfg_.seed, cfg_.tape) {
   nodes_.push_back(std::make_unique<Node>(100, "S", true));
   for (int i = 0; i < cfg_.clients; ++i)
     nodes_.push_back(std::make_unique<Node>(static_cast<HostId>(101 + i),
@@ -539,8 +540,12 @@ std::optional<Violation> SimWorld::check_end() {
   }
   for (auto& n : nodes_) {
     const auto st = n->engine->status();
-    if (!st.conflicts.empty())
-      return Violation{"conflicts resolved at quiescence", n->name + " has open conflicts"};
+    if (!st.conflicts.empty()) {
+      std::string open;
+      for (const auto& c : st.conflicts)
+        open += "\n  conflict " + std::to_string(c.id) + " on " + c.path + " in state " + c.state + ": " + c.reason;
+      return Violation{"conflicts resolved at quiescence", n->name + " has open conflicts:" + open};
+    }
   }
   return std::nullopt;
 }

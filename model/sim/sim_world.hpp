@@ -34,6 +34,8 @@ struct SimConfig {
   int max_cuts = -1;               // link cuts allowed in the random phase (-1: any)
   int max_crashes = -1;            // crashes allowed in the random phase (-1: any)
   int files = 3;                   // names the workload uses
+  // Choices taken from these bytes before the seeded generator's (fuzzing).
+  std::vector<std::uint8_t> tape;
 
   // Broken components, substituted only to prove that the checker finds them.
   struct Bugs {

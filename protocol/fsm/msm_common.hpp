@@ -116,7 +116,12 @@ struct MachineBox {
   template <class E>
   std::optional<Error> run(const E& e) {
     m.error.reset();
-    m.process_event(e);
+    // MSM drops an event silently when rows exist for it but every guard
+    // refuses it (the state is then unchanged); that is an error like any
+    // unexpected event.
+    if (m.process_event(e) == boost::msm::back::HANDLED_GUARD_REJECT && !m.error)
+      m.error = Error{std::string(Def::machine) + ": event " + E::name + " in state " + state() +
+                      ": every row's guard refuses it"};
     return m.error;
   }
   std::string state() const { return state_name<Machine>(m.current_state()[0]); }

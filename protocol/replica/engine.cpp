@@ -88,6 +88,12 @@ struct Engine::Impl : fsm::PermitClientActions, fsm::ClientLinkActions, fsm::Per
     ConflictInfo info;
     std::vector<kml::Record> remote;  // the peer's updates of the object, not applied
     fsm::ConflictCase machine;
+    // Client wins: the server's version is kept at copy_path (an object of
+    // version copy_version here), its content fetched from the server.
+    std::string copy_path;
+    Version copy_version;
+    Version copy_asked;        // the server's version last asked for
+    bool copy_failed = false;  // that fetch failed: asked again on reconnection
   };
 
   // ---- one replicator, as the server sees it ------------------------------
@@ -370,6 +376,8 @@ struct Engine::Impl : fsm::PermitClientActions, fsm::ClientLinkActions, fsm::Per
     check(link->process(cle::Welcome{}));
     check(permit->process(pce::LinkUp{}));
     fetch_missing(cfg.server);
+    for (auto& [id, c] : cases)
+      if (c->copy_failed) request_copy(*c);
     if (caught_up()) check(link->process(cle::CaughtUp{}));
   }
 
@@ -461,6 +469,7 @@ struct Engine::Impl : fsm::PermitClientActions, fsm::ClientLinkActions, fsm::Per
   void open_case(const kml::Record& r, const Decision& d) { open_case(std::vector<kml::Record>{r}, d); }
 
   void open_case(std::vector<kml::Record> remote, const Decision& d) {
+    if (extend_case(remote, d)) return;
     ConflictInfo info;
     info.id = state.next_conflict_id++;
     info.path = d.path;
@@ -656,48 +665,92 @@ struct Engine::Impl : fsm::PermitClientActions, fsm::ClientLinkActions, fsm::Per
     }
     // The client's version stays at the name; the server's is kept as a copy.
     const kml::Record& last = c.remote.back();
-    const bool remote_gone = last.op == Op::unlink || last.op == Op::rmdir ||
-                             (last.op == Op::rename && last.path == c.info.path);
-    const Version remote_v = remote_gone ? Version{} : last.obj_new;
     rebase_names(supersede_closure({c.info.path}), {c.info.path});
-    auto finish = [this, &c, remote_v] {
-      rebase_local(c.info.path, remote_v);
-      make_durable();
-      post([this, &c] { check(c.machine.process(ce::Done{})); });
-    };
-    if (!remote_gone && last.op == Op::symlink) {
+    if (removes_name(last, c.info.path)) return finish_client_wins(c, Version{});
+    if (last.op == Op::symlink) {
       kml::Record copy;
       copy.op = Op::symlink;
-      copy.path = conflict_name(c.info.path, "server", remote_v);
+      copy.path = conflict_name(c.info.path, "server", last.obj_new);
       copy.path2 = last.path2;
       copy.attrs.mode = last.attrs.mode;
       journal_local(copy);
       c.info.kept.push_back(copy.path);
-      finish();
-    } else if (!remote_gone && last.op != Op::mkdir && last.op != Op::mknod) {
-      kml::Record copy;
-      copy.op = Op::create;
-      copy.path = conflict_name(c.info.path, "server", remote_v);
-      copy.attrs.mode = 0100644;
-      journal_local(copy);
-      c.info.kept.push_back(copy.path);
-      const Version copy_v = ports.store.lookup(copy.path)->version;
-      fetch(cfg.server, c.info.path, remote_v, copy.path, copy_v,
-            [this, path = copy.path, finish](const std::optional<std::string>& data) {
-              if (!data) return;  // asked again by fetch_missing later
-              kml::Record close;
-              close.op = Op::close;
-              close.path = path;
-              close.obj_old = ports.store.lookup(path)->version;
-              close.attrs.valid = IZO_ATTR_SIZE;
-              close.attrs.size = data->size();
-              journal_local(close);
-              finish();
-            });
-      make_durable();
-    } else {
-      finish();
+      return finish_client_wins(c, last.obj_new);
     }
+    if (last.op == Op::mkdir || last.op == Op::mknod) return finish_client_wins(c, last.obj_new);
+    kml::Record copy;
+    copy.op = Op::create;
+    copy.path = conflict_name(c.info.path, "server", last.obj_new);
+    copy.attrs.mode = 0100644;
+    journal_local(copy);
+    c.info.kept.push_back(copy.path);
+    c.copy_path = copy.path;
+    c.copy_version = ports.store.lookup(copy.path)->version;
+    make_durable();
+    request_copy(c);
+  }
+
+  static bool removes_name(const kml::Record& r, const std::string& path) {
+    return r.op == Op::unlink || r.op == Op::rmdir || (r.op == Op::rename && r.path == path);
+  }
+
+  // Asks the server for its present version of a client-wins case's object,
+  // into the copy. If the case learnt of a newer version meanwhile (the
+  // server's writer went on, extend_case), the newer one is asked for: the
+  // older was replaced by its own writer, and the server may no longer have
+  // it. A failed fetch is asked again when the link comes back.
+  void request_copy(Case& c) {
+    c.copy_asked = c.info.remote;
+    c.copy_failed = false;
+    fetch(cfg.server, c.info.path, c.copy_asked, c.copy_path, c.copy_version,
+          [this, &c, asked = c.copy_asked](const std::optional<std::string>& data) {
+            if (c.info.remote != asked) return request_copy(c);
+            if (!data) {
+              c.copy_failed = true;
+              log("conflict " + std::to_string(c.info.id) + ": the server's " + c.info.path + " " +
+                  to_string(asked) + " could not be fetched; asked again when the link comes back");
+              return;
+            }
+            kml::Record close;
+            close.op = Op::close;
+            close.path = c.copy_path;
+            close.obj_old = ports.store.lookup(c.copy_path)->version;
+            close.attrs.valid = IZO_ATTR_SIZE;
+            close.attrs.size = data->size();
+            journal_local(close);
+            finish_client_wins(c, asked);
+          });
+  }
+
+  void finish_client_wins(Case& c, Version remote_v) {
+    rebase_local(c.info.path, remote_v);
+    make_durable();
+    post([this, &c] { check(c.machine.process(ce::Done{})); });
+  }
+
+  // A conflicting update that continues the remote side of a client-wins
+  // case still fetching the server's copy (the server's writer changed the
+  // object again, often in the same batch) joins that case instead of
+  // opening another: the copy keeps the server's latest version, and the
+  // versions it replaced, which the server may no longer have, are not asked
+  // for. True when it joined.
+  bool extend_case(const std::vector<kml::Record>& remote, const Decision& d) {
+    if (remote.empty()) return false;
+    const kml::Record& last = remote.back();
+    if (removes_name(last, d.path) || last.op == Op::symlink || last.op == Op::mkdir || last.op == Op::mknod)
+      return false;
+    for (auto& [id, c] : cases) {
+      if (c->copy_path.empty() || c->info.path != d.path || c->machine.state() != "resolving") continue;
+      if (remote.front().obj_old != c->info.remote) continue;
+      c->remote.insert(c->remote.end(), remote.begin(), remote.end());
+      c->info.remote = last.obj_new;
+      log("conflict " + std::to_string(id) + " on " + d.path + ": the server's version moved on to " +
+          to_string(c->info.remote) + " (" + d.reason + "); the copy keeps that one");
+      report(*c);
+      if (c->copy_failed) request_copy(*c);
+      return true;
+    }
+    return false;
   }
 
   // Whether the server holds version `v`: one of this host's own only if the

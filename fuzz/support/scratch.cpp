@@ -1,0 +1,31 @@
+#include "support/scratch.hpp"
+
+#include <unistd.h>
+
+#include <cstdlib>
+#include <system_error>
+
+#include "support/check.hpp"
+
+namespace izo::fuzz {
+
+Scratch::Scratch(const std::string& name) {
+  namespace fs = std::filesystem;
+  std::error_code ec;
+  fs::path base = "/dev/shm";
+  if (!fs::is_directory(base, ec) || ::access(base.c_str(), W_OK) != 0) {
+    const char* tmp = std::getenv("TMPDIR");
+    base = tmp && *tmp ? tmp : "/tmp";
+  }
+  path_ = base / ("izo-fuzz-" + name + "-" + std::to_string(::getpid()));
+  fs::remove_all(path_, ec);
+  fs::create_directories(path_, ec);
+  IZO_FUZZ_REQUIRE(!ec, "cannot make the scratch folder " + path_.string() + ": " + ec.message());
+}
+
+Scratch::~Scratch() {
+  std::error_code ec;
+  std::filesystem::remove_all(path_, ec);
+}
+
+}  // namespace izo::fuzz
