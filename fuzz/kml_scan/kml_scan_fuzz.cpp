@@ -5,9 +5,6 @@
 // torn tail to the cut point, refuses a corrupt log, and after recovery an
 // append gets the next record number and the file scans clean; a file that
 // is not a KML at all is refused, never cut.
-#include <fcntl.h>
-#include <unistd.h>
-
 #include <cstdint>
 #include <filesystem>
 #include <span>
@@ -25,10 +22,7 @@
 #include "support/fixup.hpp"
 #include "support/mutate.hpp"
 
-extern "C" std::size_t LLVMFuzzerCustomMutator(std::uint8_t* data, std::size_t size, std::size_t max_size,
-                                               unsigned seed) {
-  return izo::fuzz::mutate_then_fix(data, size, max_size, seed, izo::fuzz::fix_kml_log);
-}
+IZO_FUZZ_REPAIRING_MUTATOR(fix_kml_log)
 #endif
 
 namespace {
@@ -86,14 +80,7 @@ kml::ScanReport check_walks(std::span<const std::uint8_t> log) {
 void check_recovery(std::span<const std::uint8_t> log, const kml::ScanReport& report) {
   static const fuzz::Scratch scratch("kml_scan");
   const auto path = scratch.path() / "kml";
-  std::filesystem::remove(path);
-  {
-    const int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-    IZO_FUZZ_REQUIRE(fd >= 0, "cannot create the scratch KML");
-    IZO_FUZZ_REQUIRE(log.empty() || ::write(fd, log.data(), log.size()) == static_cast<ssize_t>(log.size()),
-                     "cannot write the scratch KML");
-    ::close(fd);
-  }
+  fuzz::write_file(path, log.data(), log.size());
   posix::KmlOpenReport opened;
   auto file = posix::KmlFile::open(path, {}, &opened);
   if (report.tail == kml::Tail::corrupt || !report.looks_like_kml) {

@@ -7,7 +7,6 @@
 // the records say, nothing outside the fileset changes (names, types, modes,
 // owners, sizes, contents, link targets, xattrs, ctimes), and a second replay
 // of the same KML applies nothing.
-#include <fcntl.h>
 #include <sys/stat.h>
 #include <sys/xattr.h>
 #include <unistd.h>
@@ -31,10 +30,7 @@
 #include "support/fixup.hpp"
 #include "support/mutate.hpp"
 
-extern "C" std::size_t LLVMFuzzerCustomMutator(std::uint8_t* data, std::size_t size, std::size_t max_size,
-                                               unsigned seed) {
-  return izo::fuzz::mutate_then_fix(data, size, max_size, seed, izo::fuzz::fix_kml_log);
-}
+IZO_FUZZ_REPAIRING_MUTATOR(fix_kml_log)
 #endif
 
 namespace {
@@ -42,10 +38,8 @@ namespace {
 namespace fs = std::filesystem;
 using namespace izo;
 
-void write_file(const fs::path& p, const std::string& content) {
-  std::ofstream out(p, std::ios::binary | std::ios::trunc);
-  out << content;
-  IZO_FUZZ_REQUIRE(out.good(), "cannot write " + p.string());
+void plant(const fs::path& p, const std::string& content) {
+  fuzz::write_file(p, reinterpret_cast<const std::uint8_t*>(content.data()), content.size());
 }
 
 // Names under `root`, not following symlinks.
@@ -113,19 +107,14 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   fs::remove_all(fileset, ec);
   fs::remove_all(outside, ec);
   fs::create_directories(outside / "sub");
-  write_file(outside / "secret", "outside the fileset");
-  write_file(outside / "sub" / "f", "also outside");
+  plant(outside / "secret", "outside the fileset");
+  plant(outside / "sub" / "f", "also outside");
   fs::create_directories(fileset / "d");
-  write_file(fileset / "f", "inside");
+  plant(fileset / "f", "inside");
   fs::create_directory_symlink("../outside", fileset / "escape");
   fs::create_directory_symlink(outside, fileset / "abs");
   fs::create_symlink(outside / "secret", fileset / "d" / "secret");
-  {
-    const int fd = ::open(kml.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-    IZO_FUZZ_REQUIRE(fd >= 0, "cannot create the scratch KML");
-    IZO_FUZZ_REQUIRE(size == 0 || ::write(fd, data, size) == static_cast<ssize_t>(size), "cannot write the KML");
-    ::close(fd);
-  }
+  fuzz::write_file(kml, data, size);
   const auto before = snapshot(outside);
   const auto top_before = count_names(top) - count_names(fileset);
 

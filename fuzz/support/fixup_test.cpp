@@ -12,6 +12,7 @@
 #include "kml/record.hpp"
 #include "kml/scan.hpp"
 #include "upcall/message.hpp"
+#include "util/bytes.hpp"
 #include "wire/packet.hpp"
 
 namespace izo::fuzz {
@@ -41,8 +42,9 @@ TEST(FixKmlRecord, LengthsThatClaimMoreThanTheRecordHoldsAreCutToFit) {
   bytes[38] = 0xff;  // path2_len
   bytes[42] = 0x7f;  // data_len
   const auto n = fix_kml_record(bytes.data(), bytes.size(), bytes.size());
-  const std::size_t path = bytes[36] | (bytes[37] << 8), path2 = bytes[38] | (bytes[39] << 8);
-  const std::size_t data = bytes[40] | (bytes[41] << 8) | (bytes[42] << 16);
+  const std::size_t path = get_le<std::uint16_t>(&bytes[36]);
+  const std::size_t path2 = get_le<std::uint16_t>(&bytes[38]);
+  const std::size_t data = get_le<std::uint32_t>(&bytes[40]);
   EXPECT_LE(IZO_KML_HEAD_SIZE + path + path2 + data + IZO_KML_TAIL_SIZE, n);
   EXPECT_FALSE(kml::validate(std::span(bytes.data(), n)).has_value() &&
                kml::validate(std::span(bytes.data(), n))->message.find("checksum") != std::string::npos);

@@ -19,3 +19,11 @@ std::size_t mutate_then_fix(std::uint8_t* data, std::size_t size, std::size_t ma
 }
 
 }  // namespace izo::fuzz
+
+// Defines the target's custom mutator as libFuzzer's mutation followed by
+// the repair `fix` (a function of fixup.hpp).
+#define IZO_FUZZ_REPAIRING_MUTATOR(fix)                                                           \
+  extern "C" std::size_t LLVMFuzzerCustomMutator(std::uint8_t* data, std::size_t size,            \
+                                                 std::size_t max_size, unsigned seed) {           \
+    return ::izo::fuzz::mutate_then_fix(data, size, max_size, seed, ::izo::fuzz::fix);            \
+  }

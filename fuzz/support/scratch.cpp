@@ -1,5 +1,6 @@
 #include "support/scratch.hpp"
 
+#include <fcntl.h>
 #include <unistd.h>
 
 #include <cstdlib>
@@ -26,6 +27,14 @@ Scratch::Scratch(const std::string& name) {
 Scratch::~Scratch() {
   std::error_code ec;
   std::filesystem::remove_all(path_, ec);
+}
+
+void write_file(const std::filesystem::path& path, const std::uint8_t* data, std::size_t size) {
+  const int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+  IZO_FUZZ_REQUIRE(fd >= 0, "cannot create " + path.string());
+  const bool written = size == 0 || ::write(fd, data, size) == static_cast<ssize_t>(size);
+  ::close(fd);
+  IZO_FUZZ_REQUIRE(written, "cannot write " + path.string());
 }
 
 }  // namespace izo::fuzz

@@ -3,6 +3,8 @@
 // with everything in it when the process exits normally.
 #pragma once
 
+#include <cstddef>
+#include <cstdint>
 #include <filesystem>
 #include <string>
 
@@ -19,5 +21,8 @@ class Scratch {
  private:
   std::filesystem::path path_;
 };
+
+// Writes data[0..size) as the whole content of the file at `path`.
+void write_file(const std::filesystem::path& path, const std::uint8_t* data, std::size_t size);
 
 }  // namespace izo::fuzz

@@ -18,10 +18,7 @@
 #include "support/fixup.hpp"
 #include "support/mutate.hpp"
 
-extern "C" std::size_t LLVMFuzzerCustomMutator(std::uint8_t* data, std::size_t size, std::size_t max_size,
-                                               unsigned seed) {
-  return izo::fuzz::mutate_then_fix(data, size, max_size, seed, izo::fuzz::fix_upcall);
-}
+IZO_FUZZ_REPAIRING_MUTATOR(fix_upcall)
 #endif
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
