@@ -7,6 +7,8 @@
 // is not a KML at all is refused, never cut.
 #include <cstdint>
 #include <filesystem>
+#include <limits>
+#include <stdexcept>
 #include <span>
 #include <string>
 #include <vector>
@@ -56,8 +58,10 @@ kml::ScanReport check_walks(std::span<const std::uint8_t> log) {
     IZO_FUZZ_REQUIRE(report.first_recno == frames.front().recno && report.last_recno == frames.back().recno,
                      "first/last record numbers differ from the records");
   if (report.tail == kml::Tail::corrupt) {
-    IZO_FUZZ_REQUIRE(report.resync_offset > report.good_end && report.resync_offset < log.size(),
-                     "a corrupt log's resync point is not after the damage");
+    // The resync point is the next good record: after the damage, or the
+    // misnumbered record itself when that is where the damage is.
+    IZO_FUZZ_REQUIRE(report.resync_offset >= report.good_end && report.resync_offset < log.size(),
+                     "a corrupt log's resync point is before the damage or past the end");
     IZO_FUZZ_REQUIRE(kml::frame_at(log, report.resync_offset).ok(), "no good record at the resync point");
   }
 
@@ -96,6 +100,16 @@ void check_recovery(std::span<const std::uint8_t> log, const kml::ScanReport& re
   IZO_FUZZ_REQUIRE(file->last_recno() == report.last_recno, "recovery found another last record number");
 
   auto r = kml::example_records().at(1);
+  if (report.last_recno == std::numeric_limits<std::uint64_t>::max()) {
+    bool refused = false;
+    try {
+      file->append(r);
+    } catch (const std::length_error&) {
+      refused = true;
+    }
+    IZO_FUZZ_REQUIRE(refused, "an append after record 2^64-1 was not refused");
+    return;
+  }
   const auto recno = file->append(r);
   IZO_FUZZ_REQUIRE(recno == (report.records == 0 ? 1 : report.last_recno + 1),
                    "the append after recovery did not take the next record number");

@@ -9,6 +9,7 @@
 #include <cerrno>
 #include <chrono>
 #include <cstring>
+#include <limits>
 #include <stdexcept>
 #include <system_error>
 
@@ -99,6 +100,9 @@ KmlFile::~KmlFile() {
 }
 
 std::uint64_t KmlFile::append(kml::Record r) {
+  // Record numbers never wrap: after 2^64-1 the log is full (found by fuzz/kml_scan).
+  if (commit_.appended_recno() == std::numeric_limits<std::uint64_t>::max())
+    throw std::length_error(path_.string() + ": record numbers are used up (the last is 2^64-1)");
   r.recno = commit_.appended_recno() + 1;
   auto n = kml::encode(r, buffer_);
   if (!n) throw std::invalid_argument(path_.string() + ": record refused: " + n.error().message);

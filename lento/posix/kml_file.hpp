@@ -45,7 +45,8 @@ class KmlFile {
 
   // Gives `r` the next record number, appends it and returns the number.
   // Writes and syncs as the options say. Throws std::invalid_argument for a
-  // record that breaks the format's rules, std::system_error on I/O failure
+  // record that breaks the format's rules, std::length_error when the last
+  // record number was 2^64-1, std::system_error on I/O failure
   // (after which the file is cut back to its last whole record).
   std::uint64_t append(kml::Record r);
 
