@@ -1,38 +1,28 @@
 // The fuzz input read as a tape of choices (the g++ build has no
-// FuzzedDataProvider). An exhausted tape reads as zeros, so every input is a
+// FuzzedDataProvider), by the simulator's own rule for reading a tape
+// (model/sim/rng.hpp). An exhausted tape reads as zeros, so every input is a
 // complete run.
 #pragma once
 
 #include <cstddef>
 #include <cstdint>
+#include <span>
+
+#include "sim/rng.hpp"
 
 namespace izo::fuzz {
 
 class Tape {
  public:
-  Tape(const std::uint8_t* data, std::size_t size) : data_(data), size_(size) {}
-  bool empty() const { return pos_ >= size_; }
-  std::uint8_t byte() { return empty() ? 0 : data_[pos_++]; }
+  Tape(const std::uint8_t* data, std::size_t size) : rest_(data, size) {}
+  bool empty() const { return rest_.empty(); }
+  std::uint8_t byte() { return static_cast<std::uint8_t>(below(256)); }
   bool bit() { return (byte() & 1u) != 0; }
-  // In [0, n), n > 0, from as few bytes as n needs (one for n <= 256).
-  std::uint64_t below(std::uint64_t n) {
-    std::uint64_t v = 0;
-    for (std::uint64_t rest = n - 1;; rest >>= 8) {
-      v = (v << 8) | byte();
-      if (rest <= 0xFF) break;
-    }
-    return v % n;
-  }
-  std::uint64_t u64() {
-    std::uint64_t v = 0;
-    for (int i = 0; i < 8; ++i) v = (v << 8) | byte();
-    return v;
-  }
+  // In [0, n), n > 0.
+  std::uint64_t below(std::uint64_t n) { return model::take_below(rest_, n); }
 
  private:
-  const std::uint8_t* data_;
-  std::size_t size_;
-  std::size_t pos_ = 0;
+  std::span<const std::uint8_t> rest_;
 };
 
 }  // namespace izo::fuzz

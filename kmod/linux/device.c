@@ -311,6 +311,24 @@ static void izo_complete_locked(struct izo_channel *ch, u64 id, u32 status)
 }
 
 /* One message from Lento; 0 or the errno its write(2) fails with. */
+/*
+ * Work that sleeps (a KML sync or append) is done without the device lock;
+ * while it runs, busy keeps unmount waiting. Called with dev->lock held,
+ * returns without it; izo_busy_end takes it back.
+ */
+static void izo_busy_begin(struct izo_device *dev, struct izo_channel *ch)
+{
+	ch->busy++;
+	mutex_unlock(&dev->lock);
+}
+
+static void izo_busy_end(struct izo_device *dev, struct izo_channel *ch)
+{
+	mutex_lock(&dev->lock);
+	ch->busy--;
+	wake_up_all(&ch->changed);
+}
+
 static int izo_dispatch(struct izo_device *dev, struct file *file, u8 *bytes, size_t len)
 {
 	struct izo_upcall_head *h = (struct izo_upcall_head *)bytes;
@@ -358,12 +376,9 @@ static int izo_dispatch(struct izo_device *dev, struct file *file, u8 *bytes, si
 		put_pid(ch->lento);
 		ch->lento = get_pid(task_tgid(current));
 		ch->lento_file = file;
-		ch->busy++;
-		mutex_unlock(&dev->lock);
+		izo_busy_begin(dev, ch);
 		err = izo_kml_sync(&ch->sbi->kml);
-		mutex_lock(&dev->lock);
-		ch->busy--;
-		wake_up_all(&ch->changed);
+		izo_busy_end(dev, ch);
 		if (!err && ch->lento == task_tgid(current)) {
 			pr_info(IZO_FS_NAME ": %s: Lento (pid %d) attached\n", ch->sbi->fileset,
 				task_tgid_nr(current));
@@ -389,14 +404,11 @@ static int izo_dispatch(struct izo_device *dev, struct file *file, u8 *bytes, si
 		struct izo_sb_info *sbi = ch->sbi;
 		s64 recno;
 
-		ch->busy++; /* unmount waits for it */
-		mutex_unlock(&dev->lock);
+		izo_busy_begin(dev, ch);
 		mutex_lock(&sbi->update_lock);
 		recno = izo_kml_append_raw(&sbi->kml, sbi->host, bytes + len - data_len, data_len);
 		mutex_unlock(&sbi->update_lock);
-		mutex_lock(&dev->lock);
-		ch->busy--;
-		wake_up_all(&ch->changed);
+		izo_busy_end(dev, ch);
 		izo_reply_locked(ch, IZO_UP_JOURNALED, id, recno < 0 ? (int)-recno : 0,
 				 recno < 0 ? 0 : recno);
 		break;
@@ -404,12 +416,9 @@ static int izo_dispatch(struct izo_device *dev, struct file *file, u8 *bytes, si
 	case IZO_DOWN_SYNC: {
 		int serr;
 
-		ch->busy++;
-		mutex_unlock(&dev->lock);
+		izo_busy_begin(dev, ch);
 		serr = izo_kml_sync(&ch->sbi->kml);
-		mutex_lock(&dev->lock);
-		ch->busy--;
-		wake_up_all(&ch->changed);
+		izo_busy_end(dev, ch);
 		izo_reply_locked(ch, IZO_UP_JOURNALED, id, serr < 0 ? -serr : 0,
 				 ch->sbi->kml.durable_recno);
 		break;

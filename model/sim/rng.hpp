@@ -10,6 +10,21 @@
 
 namespace izo::model {
 
+// A number below n (n > 0) read from the front of `tape`, taking as many
+// bytes as n needs (one for n <= 256); a number the tape's end cuts short is
+// made of the bytes there were (0 if none).
+inline std::uint64_t take_below(std::span<const std::uint8_t>& tape, std::uint64_t n) {
+  std::uint64_t v = 0;
+  for (std::uint64_t rest = n - 1;; rest >>= 8) {
+    if (!tape.empty()) {
+      v = (v << 8) | tape.front();
+      tape = tape.subspan(1);
+    }
+    if (rest <= 0xFF) break;
+  }
+  return v % n;
+}
+
 class Rng {
  public:
   explicit Rng(std::uint64_t seed, std::span<const std::uint8_t> tape = {}) : tape_(tape) {
@@ -37,7 +52,7 @@ class Rng {
 
   // Uniform in [0, n), n > 0 (modulo with rejection of the biased low end).
   std::uint64_t below(std::uint64_t n) {
-    if (!tape_.empty()) return from_tape(n);
+    if (!tape_.empty()) return take_below(tape_, n);
     const std::uint64_t threshold = (0 - n) % n;
     for (;;) {
       const std::uint64_t x = next();
@@ -49,19 +64,6 @@ class Rng {
   bool chance(unsigned percent) { return below(100) < percent; }
 
  private:
-  // As many tape bytes as a number below n takes (one for n <= 256).
-  std::uint64_t from_tape(std::uint64_t n) {
-    std::uint64_t v = 0;
-    for (std::uint64_t rest = n - 1;; rest >>= 8) {
-      if (!tape_.empty()) {
-        v = (v << 8) | tape_.front();
-        tape_ = tape_.subspan(1);
-      }
-      if (rest <= 0xFF) break;
-    }
-    return v % n;
-  }
-
   static std::uint64_t rotl(std::uint64_t x, int k) { return (x << k) | (x >> (64 - k)); }
   std::uint64_t s_[4]{};
   std::span<const std::uint8_t> tape_;

@@ -92,7 +92,6 @@ struct Engine::Impl : fsm::PermitClientActions, fsm::ClientLinkActions, fsm::Per
     // version copy_version here), its content fetched from the server.
     std::string copy_path;
     Version copy_version;
-    Version copy_asked;        // the server's version last asked for
     bool copy_failed = false;  // that fetch failed: asked again on reconnection
   };
 
@@ -636,15 +635,20 @@ struct Engine::Impl : fsm::PermitClientActions, fsm::ClientLinkActions, fsm::Per
     journal_local(create);
     if (local->type == ObjType::file) {
       check(ports.store.copy(path, copy));
-      kml::Record close;
-      close.op = Op::close;
-      close.path = copy;
-      close.obj_old = ports.store.lookup(copy)->version;
-      close.attrs.valid = IZO_ATTR_SIZE;
-      close.attrs.size = ports.store.lookup(copy)->size;
-      journal_local(close);
+      journal_close(copy, ports.store.lookup(copy)->size);
     }
     return copy;
+  }
+
+  // Journals the close of the file at `path`, at its present version, with `size`.
+  void journal_close(const std::string& path, std::uint64_t size) {
+    kml::Record close;
+    close.op = Op::close;
+    close.path = path;
+    close.obj_old = ports.store.lookup(path)->version;
+    close.attrs.valid = IZO_ATTR_SIZE;
+    close.attrs.size = size;
+    journal_local(close);
   }
 
   void resolve_case(Case& c, fsm::Winner w) {
@@ -677,7 +681,7 @@ struct Engine::Impl : fsm::PermitClientActions, fsm::ClientLinkActions, fsm::Per
       c.info.kept.push_back(copy.path);
       return finish_client_wins(c, last.obj_new);
     }
-    if (last.op == Op::mkdir || last.op == Op::mknod) return finish_client_wins(c, last.obj_new);
+    if (!copies_content(last, c.info.path)) return finish_client_wins(c, last.obj_new);
     kml::Record copy;
     copy.op = Op::create;
     copy.path = conflict_name(c.info.path, "server", last.obj_new);
@@ -694,16 +698,21 @@ struct Engine::Impl : fsm::PermitClientActions, fsm::ClientLinkActions, fsm::Per
     return r.op == Op::unlink || r.op == Op::rmdir || (r.op == Op::rename && r.path == path);
   }
 
+  // Whether the server's side of a client-wins case at `path`, ending with
+  // `last`, is kept as a copy whose content must be fetched.
+  static bool copies_content(const kml::Record& last, const std::string& path) {
+    return !removes_name(last, path) && last.op != Op::symlink && last.op != Op::mkdir && last.op != Op::mknod;
+  }
+
   // Asks the server for its present version of a client-wins case's object,
   // into the copy. If the case learnt of a newer version meanwhile (the
   // server's writer went on, extend_case), the newer one is asked for: the
   // older was replaced by its own writer, and the server may no longer have
   // it. A failed fetch is asked again when the link comes back.
   void request_copy(Case& c) {
-    c.copy_asked = c.info.remote;
     c.copy_failed = false;
-    fetch(cfg.server, c.info.path, c.copy_asked, c.copy_path, c.copy_version,
-          [this, &c, asked = c.copy_asked](const std::optional<std::string>& data) {
+    fetch(cfg.server, c.info.path, c.info.remote, c.copy_path, c.copy_version,
+          [this, &c, asked = c.info.remote](const std::optional<std::string>& data) {
             if (c.info.remote != asked) return request_copy(c);
             if (!data) {
               c.copy_failed = true;
@@ -711,13 +720,7 @@ struct Engine::Impl : fsm::PermitClientActions, fsm::ClientLinkActions, fsm::Per
                   to_string(asked) + " could not be fetched; asked again when the link comes back");
               return;
             }
-            kml::Record close;
-            close.op = Op::close;
-            close.path = c.copy_path;
-            close.obj_old = ports.store.lookup(c.copy_path)->version;
-            close.attrs.valid = IZO_ATTR_SIZE;
-            close.attrs.size = data->size();
-            journal_local(close);
+            journal_close(c.copy_path, data->size());
             finish_client_wins(c, asked);
           });
   }
@@ -737,8 +740,7 @@ struct Engine::Impl : fsm::PermitClientActions, fsm::ClientLinkActions, fsm::Per
   bool extend_case(const std::vector<kml::Record>& remote, const Decision& d) {
     if (remote.empty()) return false;
     const kml::Record& last = remote.back();
-    if (removes_name(last, d.path) || last.op == Op::symlink || last.op == Op::mkdir || last.op == Op::mknod)
-      return false;
+    if (!copies_content(last, d.path)) return false;
     for (auto& [id, c] : cases) {
       if (c->copy_path.empty() || c->info.path != d.path || c->machine.state() != "resolving") continue;
       if (remote.front().obj_old != c->info.remote) continue;
@@ -809,15 +811,7 @@ struct Engine::Impl : fsm::PermitClientActions, fsm::ClientLinkActions, fsm::Per
       attrs.obj_old = create.obj_new;
     }
     journal_local(attrs);  // sets the local object's version too
-    if (local->type == ObjType::file) {
-      kml::Record close;
-      close.op = Op::close;
-      close.path = path;
-      close.obj_old = ports.store.lookup(path)->version;
-      close.attrs.valid = IZO_ATTR_SIZE;
-      close.attrs.size = local->size;
-      journal_local(close);
-    }
+    if (local->type == ObjType::file) journal_close(path, local->size);
   }
 
   void quarantine_case(Case& c) {

@@ -7,6 +7,7 @@
 #include <ostream>
 #include <sstream>
 
+#include "cli/tool_args.hpp"
 #include "kml/scan.hpp"
 #include "posix/kml_file.hpp"
 #include "print/record_print.hpp"
@@ -110,18 +111,9 @@ int kmldiff_main(const std::vector<std::string>& args, std::ostream& out, std::o
   app.add_option("--ignore", ignore_list,
                  "comma-separated fields left out of the comparison ('' compares all)")
       ->capture_default_str();
-  try {
-    std::vector<std::string> rev(args.rbegin(), args.rend());
-    app.parse(rev);
-  } catch (const CLI::CallForHelp&) {
-    out << app.help() << "fields: ";
-    for (const auto& f : kmldiff_fields()) out << f << ' ';
-    out << '\n';
-    return kDiffSame;
-  } catch (const CLI::ParseError& e) {
-    err << "kmldiff: " << e.what() << "\n(run kmldiff --help)\n";
-    return kDiffUsage;
-  }
+  std::string fields = "fields: ";
+  for (const auto& f : kmldiff_fields()) fields += f + ' ';
+  if (auto done = parse_tool_args(app, "kmldiff", args, out, err, kDiffSame, kDiffUsage, fields + '\n')) return *done;
   std::set<std::string> ignore;
   std::stringstream list(ignore_list);
   for (std::string f; std::getline(list, f, ',');) {

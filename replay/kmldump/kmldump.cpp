@@ -7,6 +7,7 @@
 #include <limits>
 #include <ostream>
 
+#include "cli/tool_args.hpp"
 #include "kml/scan.hpp"
 #include "posix/kml_file.hpp"
 #include "print/record_print.hpp"
@@ -82,16 +83,7 @@ int kmldump_main(const std::vector<std::string>& args, std::ostream& out, std::o
   app.add_flag("--check", o.check, "print no records: report whether the log is sound and where the first bad record is");
   app.add_option("--from", o.from, "first record number to print");
   app.add_option("--to", o.to, "last record number to print");
-  try {
-    std::vector<std::string> rev(args.rbegin(), args.rend());
-    app.parse(rev);
-  } catch (const CLI::CallForHelp&) {
-    out << app.help();
-    return kExitClean;
-  } catch (const CLI::ParseError& e) {
-    err << "kmldump: " << e.what() << "\n(run kmldump --help)\n";
-    return kExitUsage;
-  }
+  if (auto done = parse_tool_args(app, "kmldump", args, out, err, kExitClean, kExitUsage)) return *done;
   if (o.from > o.to) {
     err << "kmldump: --from " << o.from << " is after --to " << o.to << "\n";
     return kExitUsage;

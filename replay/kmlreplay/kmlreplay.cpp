@@ -8,6 +8,7 @@
 #include <ostream>
 #include <set>
 
+#include "cli/tool_args.hpp"
 #include "posix/kml_file.hpp"
 #include "posix/object_attrs.hpp"
 #include "replica/version_rule.hpp"
@@ -149,16 +150,7 @@ int kmlreplay_main(const std::vector<std::string>& args, std::ostream& out, std:
                  "when it carries the version replayed");
   app.add_flag("--json", json, "one JSON object a line, then a summary object");
   app.add_flag("-q,--quiet", quiet, "print only the summary");
-  try {
-    std::vector<std::string> rev(args.rbegin(), args.rend());
-    app.parse(rev);
-  } catch (const CLI::CallForHelp&) {
-    out << app.help();
-    return kReplayClean;
-  } catch (const CLI::ParseError& e) {
-    err << "kmlreplay: " << e.what() << "\n(run kmlreplay --help)\n";
-    return kReplayUsage;
-  }
+  if (auto done = parse_tool_args(app, "kmlreplay", args, out, err, kReplayClean, kReplayUsage)) return *done;
   std::error_code ec;
   std::filesystem::create_directories(dir, ec);
   auto store = posix::PosixStore::open(dir);
