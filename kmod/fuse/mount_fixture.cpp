@@ -114,7 +114,7 @@ void Mount::kill9() {
   detach(mnt_);
 }
 
-std::vector<kml::Record> Mount::records() const {
+std::vector<kml::Record> Mount::records(kml::Tail* tail) const {
   auto file = posix::MappedFile::open(kml());
   if (!file) throw std::runtime_error(file.error().message);
   std::vector<kml::Record> out;
@@ -124,7 +124,9 @@ std::vector<kml::Record> Mount::records() const {
     out.push_back(std::move(*r));
     return true;
   });
-  if (report.tail != kml::Tail::clean)
+  if (tail)
+    *tail = report.tail;
+  else if (report.tail != kml::Tail::clean)
     throw std::runtime_error("KML tail is " + std::string(kml::tail_name(report.tail)));
   return out;
 }

@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "kml/record.hpp"
+#include "kml/scan.hpp"
 #include "posix/temp_dir.hpp"
 
 namespace izo::presto::testing {
@@ -37,8 +38,10 @@ class Mount {
   const std::filesystem::path& mnt() const { return mnt_; }
   std::filesystem::path kml() const { return holding_ / ".intermezzo" / "shared" / "kml"; }
   std::filesystem::path socket() const { return holding_ / ".intermezzo" / "shared" / "presto.sock"; }
-  // The journal's records, read from the file (the filter may run).
-  std::vector<kml::Record> records() const;
+  // The journal's records, read from the file (the filter may run). Throws
+  // if the tail is not clean, unless `tail` is given: then it says how the
+  // journal ends (a filter killed mid-append may leave a torn record).
+  std::vector<kml::Record> records(kml::Tail* tail = nullptr) const;
   // What the filter wrote on stderr so far.
   std::string log() const;
 
