@@ -15,6 +15,7 @@
 // concurrent, last_rcvd monotonic and durable); a violation aborts with the
 // property, what broke it and the end of the trace.
 #include <cstdint>
+#include <cstdlib>
 #include <string>
 #include <vector>
 
@@ -56,8 +57,11 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     std::vector<std::string> lines;
     for (const auto& line : world.trace_tail(100000))
       if (line.find(" heartbeat") == std::string::npos) lines.push_back(line);
+    // IZO_SIM_TRACE_LINES widens the window when diagnosing a finding.
+    std::size_t keep = 80;
+    if (const char* env = std::getenv("IZO_SIM_TRACE_LINES")) keep = std::strtoul(env, nullptr, 10);
     std::string trace;
-    for (std::size_t i = lines.size() > 80 ? lines.size() - 80 : 0; i < lines.size(); ++i) trace += "  " + lines[i] + "\n";
+    for (std::size_t i = lines.size() > keep ? lines.size() - keep : 0; i < lines.size(); ++i) trace += "  " + lines[i] + "\n";
     IZO_FUZZ_REQUIRE(false, "property " + v->property + " violated: " + v->detail + "\n" + trace);
   }
   return 0;

@@ -234,11 +234,27 @@ bool SimWorld::deliver_any() {
   return true;
 }
 
-void SimWorld::local_update(Node& n, kml::Record r, const std::string* content) {
-  if (r.obj_old.exists()) {
-    replaced_.insert(r.obj_old);
-    if (auto seen = n.store.content(r.path)) replaced_content_.insert(*seen);
+void SimWorld::note_replaced(const Node& n, const std::string& path, Version version) {
+  replaced_.insert(version);
+  if (auto seen = n.store.content(path)) {
+    replaced_content_.insert(*seen);
+    return;
   }
+  // Not fetched here yet: the writer replaced it all the same (a whole-file
+  // write needs no old content), and a version's content is the same on
+  // every node that has it.
+  for (const auto& other : nodes_) {
+    const auto obj = other->store.lookup(path);
+    if (!obj || obj->version != version) continue;
+    if (auto seen = other->store.content(path)) {
+      replaced_content_.insert(*seen);
+      return;
+    }
+  }
+}
+
+void SimWorld::local_update(Node& n, kml::Record r, const std::string* content) {
+  if (r.obj_old.exists()) note_replaced(n, r.path, r.obj_old);
   auto done = replica::testing::presto_update(n.store, n.journal, n.id, std::move(r), content);
   if (!done) {
     note(n.name + " op refused by its store: " + done.error().message);
@@ -309,8 +325,7 @@ void SimWorld::do_op(Node& n, const PendingOp& op) {
       r.obj_old = obj->version;
       if (target) {
         r.target_old = target->version;
-        replaced_.insert(target->version);
-        if (auto seen = n.store.content(op.path2)) replaced_content_.insert(*seen);
+        note_replaced(n, op.path2, target->version);
       }
       note(n.name + " renames " + op.path + " -> " + op.path2);
       local_update(n, r, nullptr);

@@ -105,6 +105,10 @@ class SimWorld {
   void start_op(Node& n, PendingOp op);
   void do_op(Node& n, const PendingOp& op);
   void local_update(Node& n, kml::Record r, const std::string* content);
+  // The oracle's record that an update on n replaced `path` at `version`
+  // knowingly. Its content counts as replaced too, read from whichever node
+  // holds that version's content (n may not have fetched it yet).
+  void note_replaced(const Node& n, const std::string& path, Version version);
   void cut(int client, const std::string& why);
   void heal(int client);
   void crash(Node& n);

@@ -54,6 +54,29 @@ std::vector<std::string> names_of(const kml::Record& r) {
   return {r.path};
 }
 
+// Each name the records change, with its version once all are applied in
+// order (none: absent).
+std::map<std::string, Version> final_versions(const std::vector<kml::Record>& records) {
+  std::map<std::string, Version> out;
+  for (const auto& r : records) {
+    switch (r.op) {
+      case Op::noop: break;
+      case Op::unlink:
+      case Op::rmdir: out[r.path] = Version{}; break;
+      case Op::rename:
+        out[r.path] = Version{};
+        out[r.path2] = r.obj_new;
+        break;
+      case Op::link:
+        out[r.path] = r.obj_new;
+        out[r.path2] = r.obj_new;
+        break;
+      default: out[r.path] = r.obj_new;
+    }
+  }
+  return out;
+}
+
 kml::Record noop_in_place_of(const kml::Record& r) {
   kml::Record n;
   n.recno = r.recno;
@@ -178,23 +201,7 @@ struct Engine::Impl : fsm::PermitClientActions, fsm::ClientLinkActions, fsm::Per
     // Each name's state once the whole tail is applied. A record whose names
     // all hold that state already is in the store, or was undone by later
     // records that are too (a create of a name later removed, say).
-    std::map<std::string, Version> final_state;  // none: absent
-    for (const auto& r : tail) {
-      switch (r.op) {
-        case Op::noop: break;
-        case Op::unlink:
-        case Op::rmdir: final_state[r.path] = Version{}; break;
-        case Op::rename:
-          final_state[r.path] = Version{};
-          final_state[r.path2] = r.obj_new;
-          break;
-        case Op::link:
-          final_state[r.path] = r.obj_new;
-          final_state[r.path2] = r.obj_new;
-          break;
-        default: final_state[r.path] = r.obj_new;
-      }
-    }
+    auto final_state = final_versions(tail);
     auto settled = [&](const kml::Record& r) {
       for (const auto& n : names_of(r)) {
         const auto here = ports.store.lookup(n);
@@ -621,9 +628,12 @@ struct Engine::Impl : fsm::PermitClientActions, fsm::ClientLinkActions, fsm::Per
   }
 
   // A copy of what this replica has at `path`, under a conflict name.
+  // Only a version of this host's that the server does not hold is copied:
+  // anything else is the server's already, or was replaced there knowingly.
   std::optional<std::string> keep_local_copy(const std::string& path) {
     const auto local = ports.store.lookup(path);
     if (!local || (local->type != ObjType::file && local->type != ObjType::symlink)) return std::nullopt;
+    if (server_has(local->version)) return std::nullopt;
     if (local->type == ObjType::file && local->data_missing) return std::nullopt;
     const std::string copy = conflict_name(path, cfg.self_name, local->version);
     kml::Record create;
@@ -657,11 +667,22 @@ struct Engine::Impl : fsm::PermitClientActions, fsm::ClientLinkActions, fsm::Per
       std::set<std::string> names{c.info.path};
       for (const auto& r : c.remote)
         for (auto& n : names_of(r)) names.insert(n);
-      for (const auto& n : names)
-        if (auto copy = keep_local_copy(n)) c.info.kept.push_back(*copy);
       const auto bases = supersede_closure(names);
-      for (const auto& r : c.remote) check(ports.store.force(r));
-      rebase_names(bases, names);
+      // The server's state wins where it is not what this host's changes
+      // started from. Elsewhere (the other name of a refused rename, say)
+      // this host's changes are not in conflict and are carried over.
+      const auto remote_final = final_versions(c.remote);
+      std::set<std::string> contested{c.info.path};
+      for (const auto& [n, v] : remote_final)
+        if (bases.at(n).version != v) contested.insert(n);
+      for (const auto& n : contested)
+        if (auto copy = keep_local_copy(n)) c.info.kept.push_back(*copy);
+      for (const auto& r : c.remote) {
+        const auto rn = names_of(r);
+        if (std::any_of(rn.begin(), rn.end(), [&](const std::string& n) { return contested.contains(n); }))
+          check(ports.store.force(r));
+      }
+      rebase_names(bases, contested);
       make_durable();
       fetch_missing(cfg.server);
       post([this, &c] { check(c.machine.process(ce::Done{})); });

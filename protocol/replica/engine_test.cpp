@@ -452,6 +452,33 @@ TEST(ReplicaEngine, RenameOntoANameDeletedWhileAwayIsAConflictAndConverges) {
   EXPECT_EQ(errors_of(w), "");
 }
 
+// The server refuses a rename whose target it created meanwhile. Server wins
+// the target; the source was changed here only, so its move away still
+// counts (found by fuzz/sim_world: the source was forced back to the
+// server's state, whose content nobody had any more).
+TEST(ReplicaEngine, RefusedRenameStillMovesItsUncontestedSourceAway) {
+  MiniWorld w(2, Policy::server_wins);
+  connect_all(w);
+  Host& a = w.client(0);
+  Host& b = w.client(1);
+  ASSERT_TRUE(w.write(a, "old", "A's old"));
+  w.run();
+  w.disconnect(0);
+  ASSERT_TRUE(w.rename(a, "old", "new"));
+  ASSERT_TRUE(w.unlink(a, "new"));
+  ASSERT_TRUE(w.write(b, "new", "B's new"));
+  w.run();
+  w.connect(0);
+  w.run();
+  ASSERT_FALSE(a.conflict_reports.empty()) << errors_of(w);
+  EXPECT_EQ(a.conflict_reports.front().path, "new");
+  EXPECT_TRUE(a.conflict_reports.back().kept.empty());  // nothing of A's is left to keep
+  expect_everywhere(w, "new", "B's new");
+  for (Host* h : {&w.server(), &a, &b}) EXPECT_FALSE(h->store.lookup("old").has_value()) << h->name;
+  expect_converged(w);
+  EXPECT_EQ(errors_of(w), "");
+}
+
 TEST(ReplicaEngine, RecoveryDoesNotRemakeNamesThatLaterRecordsMovedAway) {
   MiniWorld w(2);
   connect_all(w);
