@@ -155,6 +155,8 @@ std::vector<wire::Message> example_messages() {
       wire::Ack{"shared", 9},
       wire::ErrorReply{wire::Status::bad_request, "no such fileset"},
       wire::Heartbeat{7},
+      wire::Describe{"shared", {{"docs/readme.txt"}, {"a.txt"}}},
+      wire::DescribeReply{wire::Status::ok, 9, {records.front()}},
   };
 }
 

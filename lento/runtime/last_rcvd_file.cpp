@@ -49,6 +49,7 @@ std::string LastRcvdFile::to_json(const replica::LastRcvdState& s) {
     held.push_back({{"id", q.id}, {"path", q.path}, {"remote", records}});
   }
   j["quarantined"] = held;
+  j["described"] = s.described;
   return j.dump(1) + "\n";
 }
 
@@ -77,6 +78,8 @@ Result<replica::LastRcvdState> LastRcvdFile::from_json(const std::string& text) 
       }
       s.quarantined.push_back(std::move(h));
     }
+    // Absent in files written before describe existed.
+    if (j.contains("described")) s.described = j.at("described").get<std::map<std::string, std::uint64_t>>();
   } catch (const json::exception& e) {
     return Error{e.what(), 0};
   }

@@ -22,6 +22,7 @@ replica::LastRcvdState sample() {
   auto records = kml::example_records();
   for (auto& r : records) r.recno = 1;
   s.quarantined.push_back(replica::HeldConflict{3, "docs/a.txt", {records[1], records[5]}});
+  s.described = {{"docs/b.txt", 0}, {"moved here", 41}};
   return s;
 }
 

@@ -193,6 +193,11 @@ void SimWorld::deliver_packet(std::size_t q) {
              (r->reason.empty() ? "" : " " + (r->conflict_path.empty() ? "" : r->conflict_path + ": ") + r->reason);
   } else if (auto* u = std::get_if<wire::UpdateNotify>(&*m)) {
     for (const auto& rec : u->records) detail += " #" + std::to_string(rec.recno) + ":" + std::string(kml::op_name(rec.op)) + ":" + rec.path;
+  } else if (auto* d = std::get_if<wire::Describe>(&*m)) {
+    for (const auto& n : d->names) detail += " " + n.path;
+  } else if (auto* dr = std::get_if<wire::DescribeReply>(&*m)) {
+    detail = " through=" + std::to_string(dr->through);
+    for (const auto& rec : dr->records) detail += " " + std::string(kml::op_name(rec.op)) + ":" + rec.path + ":" + to_string(rec.obj_new);
   } else if (auto* g = std::get_if<wire::Reintegrate>(&*m)) {
     for (const auto& rec : g->records) detail += " #" + std::to_string(rec.origin_recno) + ":" + std::string(kml::op_name(rec.op)) + ":" + rec.path;
   }
@@ -214,7 +219,8 @@ void SimWorld::deliver_fetch() {
     if (obj && obj->version == job.fetch.version) data = src.store.content(job.fetch.path);
   }
   ++stats_.fetches;
-  note(n.name + " fetched " + job.fetch.path + " " + to_string(job.fetch.version) + (data ? "" : " (failed)"));
+  note(n.name + " fetched " + job.fetch.path + " " + to_string(job.fetch.version) + " from " + src.name +
+       (data ? "" : " (failed)"));
   n.engine->data_arrived(job.fetch.id, data);
   collect(n);
 }

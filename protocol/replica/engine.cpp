@@ -384,6 +384,7 @@ struct Engine::Impl : fsm::PermitClientActions, fsm::ClientLinkActions, fsm::Per
     fetch_missing(cfg.server);
     for (auto& [id, c] : cases)
       if (c->copy_failed) request_copy(*c);
+    ask_pending_descriptions();
     if (caught_up()) check(link->process(cle::CaughtUp{}));
   }
 
@@ -404,6 +405,7 @@ struct Engine::Impl : fsm::PermitClientActions, fsm::ClientLinkActions, fsm::Per
       apply_remote(r, later[i]);
       pc.next_to_expect = r.recno + 1;
     }
+    forget_old_descriptions();
     make_durable();
     send(cfg.server, wire::Ack{cfg.fileset, pc.next_to_expect - 1});
     fetch_missing(cfg.server);
@@ -412,7 +414,7 @@ struct Engine::Impl : fsm::PermitClientActions, fsm::ClientLinkActions, fsm::Per
   }
 
   void apply_remote(const kml::Record& r, const std::set<Version>& later) {
-    if (r.op == Op::noop) return;
+    if (r.op == Op::noop || covered_by_description(r)) return;
     for (auto& held : state.quarantined) {
       if (touches(r, held.path)) {
         held.remote.push_back(r);
@@ -571,38 +573,92 @@ struct Engine::Impl : fsm::PermitClientActions, fsm::ClientLinkActions, fsm::Per
   struct ServerBase {
     Version version;
     bool dir = false;
+    // This host's last record at the name is kept (a later life of it, see
+    // supersede_closure): that record carries this host's state there.
+    bool carried = false;
   };
 
-  // Replaces this host's unacknowledged records that touch `seeds`, and every
-  // name those records reach through renames and links, transitively (they
-  // are sent as noops). Returns each name reached with the server's base.
+  // The state a record found at a name it changes, and the state it left.
+  struct NameStep {
+    std::string name;
+    Version before, after;  // none: absent
+    bool dir = false;       // what it found was a directory
+  };
+  static std::vector<NameStep> steps_of(const kml::Record& r) {
+    const bool creates = r.op == Op::create || r.op == Op::mkdir || r.op == Op::symlink || r.op == Op::mknod;
+    const bool removes = r.op == Op::unlink || r.op == Op::rmdir || r.op == Op::rename;
+    std::vector<NameStep> steps{{r.path, creates ? Version{} : r.obj_old, removes ? Version{} : r.obj_new,
+                                 r.op == Op::rmdir}};
+    if (r.op == Op::rename) steps.push_back({r.path2, r.target_old, r.obj_new, false});
+    if (r.op == Op::link) steps.push_back({r.path2, Version{}, r.obj_new, false});
+    return steps;
+  }
+
+  // Replaces this host's unacknowledged records that touch `seeds` (they are
+  // sent as noops), with every record of the same objects' lives here: a
+  // record that finds a name as an earlier pending record left it continues
+  // that record, and records under a directory they changed go with it. A
+  // record that finds the server's state at a name (its updates came in
+  // between) starts a new life there and is kept. Returns each name reached
+  // with the server's base.
   std::map<std::string, ServerBase> supersede_closure(const std::set<std::string>& seeds) {
     std::vector<kml::Record> pending;
     const auto acked = server_counters().acked;
     for (std::uint64_t n = acked + 1; n <= ports.journal.durable_recno(); n += cfg.batch_records)
       for (auto& r : ports.journal.read(n, cfg.batch_records))
         if (r.origin == cfg.self && !state.superseded.contains(r.recno)) pending.push_back(std::move(r));
-    std::set<std::string> names(seeds);
-    std::set<std::uint64_t> taken;
-    for (bool grew = true; grew;) {
-      grew = false;
-      for (const auto& r : pending) {
-        if (taken.contains(r.recno)) continue;
-        const bool hit = std::any_of(names.begin(), names.end(), [&](const std::string& n) { return touches(r, n); });
-        if (!hit) continue;
-        taken.insert(r.recno);
-        for (auto& n : names_of(r)) grew |= names.insert(n).second;
+    std::vector<std::size_t> life(pending.size());
+    for (std::size_t i = 0; i < life.size(); ++i) life[i] = i;
+    auto find = [&](std::size_t i) {
+      while (life[i] != i) i = life[i] = life[life[i]];
+      return i;
+    };
+    std::map<std::string, std::pair<std::size_t, Version>> left;  // name: last record there, its state after
+    for (std::size_t i = 0; i < pending.size(); ++i) {
+      for (const auto& st : steps_of(pending[i])) {
+        auto it = left.find(st.name);
+        if (it != left.end() && it->second.second == st.before) life[find(i)] = find(it->second.first);
+        left[st.name] = {i, st.after};
       }
     }
-    std::map<std::string, ServerBase> bases;
-    for (const auto& r : pending) {
-      if (!taken.contains(r.recno)) continue;
-      state.superseded.insert(r.recno);
-      const bool creates = r.op == Op::create || r.op == Op::mkdir || r.op == Op::symlink || r.op == Op::mknod;
-      bases.try_emplace(r.path, ServerBase{creates ? Version{} : r.obj_old, r.op == Op::rmdir});
-      if (r.op == Op::rename) bases.try_emplace(r.path2, ServerBase{r.target_old, false});
-      if (r.op == Op::link) bases.try_emplace(r.path2, ServerBase{});
+    std::set<std::string> names(seeds);
+    std::vector<bool> taken(pending.size(), false);
+    auto reached = [&](const kml::Record& r) {
+      for (const auto& s : seeds)
+        if (touches(r, s)) return true;
+      for (const auto& n : names_of(r))
+        for (const auto& d : names)
+          if (n.size() > d.size() && at_or_under(n, d)) return true;  // under a directory reached
+      return false;
+    };
+    for (bool grew = true; grew;) {
+      grew = false;
+      std::set<std::size_t> lives;
+      for (std::size_t i = 0; i < pending.size(); ++i)
+        if (!taken[i] && reached(pending[i])) lives.insert(find(i));
+      for (std::size_t i = 0; i < pending.size(); ++i) {
+        if (taken[i] || !lives.contains(find(i))) continue;
+        taken[i] = true;
+        grew = true;
+        for (auto& n : names_of(pending[i])) names.insert(n);
+      }
     }
+    // A name's base is what the server held there as this host last saw it
+    // before changing it: the state a taken record found that this host's
+    // own taken records before it did not make.
+    std::map<std::string, ServerBase> bases;
+    std::map<std::string, Version> made_here;
+    for (std::size_t i = 0; i < pending.size(); ++i) {
+      if (!taken[i]) continue;
+      state.superseded.insert(pending[i].recno);
+      for (const auto& st : steps_of(pending[i])) {
+        auto it = made_here.find(st.name);
+        if (it == made_here.end() || it->second != st.before) bases[st.name] = ServerBase{st.before, st.dir};
+        made_here[st.name] = st.after;
+      }
+    }
+    for (const auto& [name, last] : left)
+      if (!taken[last.first] && bases.contains(name)) bases[name].carried = true;
     for (const auto& n : names) bases.try_emplace(n, ServerBase{});
     // Records sent but not acknowledged go again, as noops where superseded.
     next_to_send = std::min(next_to_send, acked + 1);
@@ -615,7 +671,7 @@ struct Engine::Impl : fsm::PermitClientActions, fsm::ClientLinkActions, fsm::Per
   void rebase_names(const std::map<std::string, ServerBase>& bases, const std::set<std::string>& skip) {
     std::vector<std::string> present, gone;
     for (const auto& [name, base] : bases) {
-      if (skip.contains(name)) continue;
+      if (skip.contains(name) || base.carried) continue;
       const auto local = ports.store.lookup(name);
       if (local && local->version.host != cfg.self) continue;  // the server's state already
       (local ? present : gone).push_back(name);
@@ -801,13 +857,15 @@ struct Engine::Impl : fsm::PermitClientActions, fsm::ClientLinkActions, fsm::Per
     if (local->type == ObjType::file && local->data_missing) {
       // Moved here while its content was never fetched, and the version it
       // came from is replaced at the server: there is nothing of this host's
-      // to carry over, so the name takes the server's state.
+      // to carry over, so the name takes the server's state, which this
+      // host may never have had: it asks the server for it.
       kml::Record rm;
       rm.op = Op::unlink;
       rm.path = path;
       check(ports.store.force(rm));
       log(path + ": its content never reached this host and its origin was replaced at the server; "
                  "the name takes the server's state");
+      ask_description({path});
       return;
     }
     kml::Record attrs;
@@ -833,6 +891,85 @@ struct Engine::Impl : fsm::PermitClientActions, fsm::ClientLinkActions, fsm::Per
     }
     journal_local(attrs);  // sets the local object's version too
     if (local->type == ObjType::file) journal_close(path, local->size);
+  }
+
+  // ---- client: names whose state is the server's (wire::Describe) --------
+  // Marks `names` as waiting for the server's description and asks for it
+  // when connected (else on the next welcome). The caller persists the mark
+  // with the store change that made it needed.
+  void ask_description(const std::vector<std::string>& names) {
+    for (const auto& n : names) state.described[n] = 0;
+    send_describe(names);
+  }
+
+  void send_describe(const std::vector<std::string>& names) {
+    if (!link->connected() || names.empty()) return;
+    for (std::size_t i = 0; i < names.size(); i += wire::kMaxDescribeNames) {
+      wire::Describe d{cfg.fileset, {}};
+      for (std::size_t j = i; j < std::min(names.size(), i + wire::kMaxDescribeNames); ++j)
+        d.names.push_back(wire::NameRef{names[j]});
+      send(cfg.server, std::move(d));
+    }
+  }
+
+  void ask_pending_descriptions() {
+    std::vector<std::string> pending;
+    for (const auto& [n, through] : state.described)
+      if (through == 0) pending.push_back(n);
+    send_describe(pending);
+  }
+
+  // Whether a forwarded record is already in, or about to be replaced by,
+  // the server's description of one of its names. A skipped record's other
+  // names are asked for too: it is not applied in part.
+  bool covered_by_description(const kml::Record& r) {
+    bool covered = false;
+    for (const auto& n : names_of(r)) {
+      auto it = state.described.find(n);
+      if (it != state.described.end() && (it->second == 0 || r.recno <= it->second)) covered = true;
+    }
+    if (!covered) return false;
+    std::vector<std::string> more;
+    for (const auto& n : names_of(r))
+      if (!state.described.contains(n)) more.push_back(n);
+    if (!more.empty()) ask_description(more);
+    return true;
+  }
+
+  void on_describe_reply(const wire::DescribeReply& m) {
+    if (m.status != wire::Status::ok) return log("the server did not describe names: status " + std::to_string(static_cast<int>(m.status)), true);
+    for (const auto& r : m.records) {
+      if (auto bad = kml::check(r)) return drop(cfg.server, "description refused: " + bad->message);
+    }
+    // Only names still waiting take it; one this host wrote again meanwhile
+    // keeps its own state (its records go to the server, which sees any
+    // conflict with what it describes here).
+    std::set<std::string> answered, taken;
+    for (const auto& r : m.records) {
+      auto it = state.described.find(r.path);
+      if (it == state.described.end() || it->second != 0) continue;
+      answered.insert(r.path);
+      const auto local = ports.store.lookup(r.path);
+      if (!local || server_has(local->version)) taken.insert(r.path);
+    }
+    for (const auto& r : m.records)
+      if (taken.contains(r.path)) check(ports.store.force(r));
+    const auto next = server_counters().next_to_expect;
+    for (const auto& n : answered) {
+      if (m.through < next) {
+        state.described.erase(n);  // every record it covers came already
+      } else {
+        state.described[n] = m.through;
+      }
+    }
+    make_durable();
+    fetch_missing(cfg.server);
+  }
+
+  // Descriptions every record they cover has come by are done with.
+  void forget_old_descriptions() {
+    const auto next = server_counters().next_to_expect;
+    std::erase_if(state.described, [&](const auto& d) { return d.second != 0 && d.second < next; });
   }
 
   void quarantine_case(Case& c) {
@@ -1058,6 +1195,15 @@ struct Engine::Impl : fsm::PermitClientActions, fsm::ClientLinkActions, fsm::Per
     if (journaled_any) new_records();
   }
 
+  // A replicator's question: the present state of some names, durable, as
+  // of the last record of this journal.
+  void on_describe(Peer& p, const wire::Describe& m) {
+    if (ports.journal.durable_recno() != ports.journal.last_recno()) make_durable();
+    wire::DescribeReply reply{wire::Status::ok, ports.journal.last_recno(), {}};
+    for (const auto& n : m.names) describe_object(n.path, reply.records);
+    send(p.id, std::move(reply));
+  }
+
   // ---- events ---------------------------------------------------------------
   void receive(HostId from, const wire::Message& m) {
     if (cfg.role == Role::client) {
@@ -1080,6 +1226,8 @@ struct Engine::Impl : fsm::PermitClientActions, fsm::ClientLinkActions, fsm::Per
               }
             } else if constexpr (std::is_same_v<M, wire::BreakPermit>) {
               check(permit->process(pce::Break{x.epoch}));
+            } else if constexpr (std::is_same_v<M, wire::DescribeReply>) {
+              on_describe_reply(x);
             } else if constexpr (std::is_same_v<M, wire::ErrorReply>) {
               log("server reports: " + x.message, true);
             } else if constexpr (std::is_same_v<M, wire::Heartbeat>) {
@@ -1108,6 +1256,8 @@ struct Engine::Impl : fsm::PermitClientActions, fsm::ClientLinkActions, fsm::Per
             check(arbiter->process(pse::Release{from, x.epoch}));
           } else if constexpr (std::is_same_v<M, wire::Heartbeat>) {
             fetch_missing(from);  // retry backfetches that failed
+          } else if constexpr (std::is_same_v<M, wire::Describe>) {
+            on_describe(*p, x);
           } else {
             drop(from, std::string("unexpected ") + std::string(wire::kind_name(M::kind)));
           }

@@ -41,6 +41,10 @@ struct LastRcvdState {
   std::set<std::uint64_t> superseded;
   // Conflicts waiting for a person (manual policy).
   std::vector<HeldConflict> quarantined;
+  // Client: names whose state it takes from the server's description
+  // (wire::Describe): 0 while asked, then the server's record it is as of.
+  // Forwarded records up to there that touch the name are skipped.
+  std::map<std::string, std::uint64_t> described;
   std::uint64_t next_conflict_id = 1;
   friend bool operator==(const LastRcvdState&, const LastRcvdState&) = default;
 };

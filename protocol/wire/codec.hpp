@@ -30,6 +30,7 @@ enum class Text {
 inline constexpr std::size_t kMaxProse = 1024;
 inline constexpr std::size_t kMaxRecordsPerBatch = 1024;
 inline constexpr std::size_t kMaxDirEntries = 65536;
+inline constexpr std::size_t kMaxDescribeNames = 512;  // two records each fit in one reply
 
 class Writer {
  public:

@@ -33,6 +33,8 @@ enum class Kind : std::uint16_t {
   ack = 16,
   error_reply = 17,
   heartbeat = 18,
+  describe = 19,
+  describe_reply = 20,
 };
 
 // Status codes in replies.
@@ -311,10 +313,47 @@ struct Heartbeat {
   friend bool operator==(const Heartbeat&, const Heartbeat&) = default;
 };
 
+// One name in a describe request.
+struct NameRef {
+  std::string path;
+  static void fields(auto& m, auto& f) { f("name.path", m.path, Text::path); }
+  friend bool operator==(const NameRef&, const NameRef&) = default;
+};
+
+// A client asks for the server's present state of names it cannot rebuild
+// itself: a conflict resolution dropped its own change there and what the
+// server holds never reached it.
+struct Describe {
+  static constexpr Kind kind = Kind::describe;
+  std::string fileset;
+  std::vector<NameRef> names;
+  static void fields(auto& m, auto& f) {
+    f("fileset", m.fileset, Text::name);
+    f("names", m.names, kMaxDescribeNames);
+  }
+  friend bool operator==(const Describe&, const Describe&) = default;
+};
+
+// The server's state of each name asked, as in ReintegrateReply::server_state,
+// as of its journal's record `through`: the asker skips forwarded records up
+// to there that touch those names (the state already includes them).
+struct DescribeReply {
+  static constexpr Kind kind = Kind::describe_reply;
+  Status status = Status::ok;
+  std::uint64_t through = 0;
+  std::vector<kml::Record> records;
+  static void fields(auto& m, auto& f) {
+    f("status", m.status);
+    f("through", m.through);
+    f("records", m.records);
+  }
+  friend bool operator==(const DescribeReply&, const DescribeReply&) = default;
+};
+
 using Message =
     std::variant<Hello, HelloReply, GetPermit, PermitReply, BreakPermit, ReleasePermit, Validate,
                  ValidateReply, FetchFile, FetchFileReply, FetchDir, FetchDirReply, Reintegrate,
-                 ReintegrateReply, UpdateNotify, Ack, ErrorReply, Heartbeat>;
+                 ReintegrateReply, UpdateNotify, Ack, ErrorReply, Heartbeat, Describe, DescribeReply>;
 
 std::string_view kind_name(Kind k);
 Kind kind_of(const Message& m);

@@ -40,6 +40,8 @@ std::vector<Message> examples() {
       Ack{"shared", 9},
       ErrorReply{Status::bad_request, "unknown fileset"},
       Heartbeat{77},
+      Describe{"shared", {{"docs/readme.txt"}, {"moved"}}},
+      DescribeReply{Status::ok, 41, {records.front(), records.back()}},
   };
 }
 
