@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <functional>
 
 #include "replica/testing/mini_world.hpp"
 
@@ -151,6 +152,19 @@ TEST(ReplicaEngine, DisconnectedClientJournalsAndReintegratesOnReconnection) {
 void expect_everywhere(MiniWorld& w, const std::string& path, const std::string& content) {
   for (Host* h : {&w.server(), &w.client(0), &w.client(1)})
     EXPECT_EQ(h->store.content(path), content) << h->name << ": " << path;
+}
+
+void expect_nowhere(MiniWorld& w, const std::string& path) {
+  for (Host* h : {&w.server(), &w.client(0), &w.client(1)})
+    EXPECT_FALSE(h->store.lookup(path).has_value()) << h->name << ": " << path;
+}
+
+// Delivers one message or fetch at a time until `done` holds; false if the
+// world went quiet first.
+bool step_until(MiniWorld& w, const std::function<bool()>& done) {
+  while (!done())
+    if (!w.step()) return false;
+  return true;
 }
 
 // A writes report.txt while disconnected, B while connected; then A comes
@@ -474,7 +488,7 @@ TEST(ReplicaEngine, RefusedRenameStillMovesItsUncontestedSourceAway) {
   EXPECT_EQ(a.conflict_reports.front().path, "new");
   EXPECT_TRUE(a.conflict_reports.back().kept.empty());  // nothing of A's is left to keep
   expect_everywhere(w, "new", "B's new");
-  for (Host* h : {&w.server(), &a, &b}) EXPECT_FALSE(h->store.lookup("old").has_value()) << h->name;
+  expect_nowhere(w, "old");
   expect_converged(w);
   EXPECT_EQ(errors_of(w), "");
 }
@@ -496,9 +510,7 @@ TEST(ReplicaEngine, TargetOfAMovedUnfetchedFileTakesTheServersDescribedState) {
     const auto o = a.store.lookup("src");
     return o && o->data_missing;
   };
-  while (!unfetched() && w.step()) {
-  }
-  ASSERT_TRUE(unfetched()) << a.store.dump();
+  ASSERT_TRUE(step_until(w, unfetched)) << a.store.dump();
   w.disconnect(0);
   ASSERT_TRUE(w.rename(a, "src", "dst"));
   ASSERT_TRUE(w.write(b, "src", "B's src v2"));
@@ -540,25 +552,21 @@ TEST(ReplicaEngine, MoveOfTheServersFileSurvivesAConflictOnAnEarlierFileOfThatNa
     const auto o = a.store.lookup("f0");
     return o && o->version.host == b.id;
   };
-  while (!has_bs_f0() && w.step()) {
-  }
-  ASSERT_TRUE(has_bs_f0()) << a.store.dump();
+  ASSERT_TRUE(step_until(w, has_bs_f0)) << a.store.dump();
   // A's reintegration goes out once it holds the permit; it moves the
   // server's f0 (its content may not be here yet) before the server's
   // refusal of its first record comes back.
   auto granted = [&] {
     return std::find(w.trace.begin(), w.trace.end(), "server -> clientA: permit_reply") != w.trace.end();
   };
-  while (!granted() && w.step()) {
-  }
-  ASSERT_TRUE(granted());
+  ASSERT_TRUE(step_until(w, granted));
   ASSERT_TRUE(w.rename(a, "f0", "h"));
   ASSERT_TRUE(std::find(w.trace.begin(), w.trace.end(), "server -> clientA: reintegrate_reply") == w.trace.end());
   w.run();
   ASSERT_FALSE(a.conflict_reports.empty()) << errors_of(w);
   expect_everywhere(w, "f1", "B's f1");
   expect_everywhere(w, "h", "B's f0");
-  for (Host* x : {&w.server(), &a, &b}) EXPECT_FALSE(x->store.lookup("f0").has_value()) << x->name;
+  expect_nowhere(w, "f0");
   expect_converged(w);
   EXPECT_EQ(errors_of(w), "");
 }
