@@ -54,26 +54,31 @@ std::vector<std::string> names_of(const kml::Record& r) {
   return {r.path};
 }
 
+// The state a record found at a name it changes, and the state it left
+// there (none: absent). A noop changes nothing.
+struct NameStep {
+  std::string name;
+  Version before, after;
+  bool dir = false;  // what it found was a directory
+};
+
+std::vector<NameStep> steps_of(const kml::Record& r) {
+  if (r.op == Op::noop) return {};
+  const bool creates = r.op == Op::create || r.op == Op::mkdir || r.op == Op::symlink || r.op == Op::mknod;
+  const bool removes = r.op == Op::unlink || r.op == Op::rmdir || r.op == Op::rename;
+  std::vector<NameStep> steps{{r.path, creates ? Version{} : r.obj_old, removes ? Version{} : r.obj_new,
+                               r.op == Op::rmdir}};
+  if (r.op == Op::rename) steps.push_back({r.path2, r.target_old, r.obj_new, false});
+  if (r.op == Op::link) steps.push_back({r.path2, Version{}, r.obj_new, false});
+  return steps;
+}
+
 // Each name the records change, with its version once all are applied in
 // order (none: absent).
 std::map<std::string, Version> final_versions(const std::vector<kml::Record>& records) {
   std::map<std::string, Version> out;
-  for (const auto& r : records) {
-    switch (r.op) {
-      case Op::noop: break;
-      case Op::unlink:
-      case Op::rmdir: out[r.path] = Version{}; break;
-      case Op::rename:
-        out[r.path] = Version{};
-        out[r.path2] = r.obj_new;
-        break;
-      case Op::link:
-        out[r.path] = r.obj_new;
-        out[r.path2] = r.obj_new;
-        break;
-      default: out[r.path] = r.obj_new;
-    }
-  }
+  for (const auto& r : records)
+    for (const auto& st : steps_of(r)) out[st.name] = st.after;
   return out;
 }
 
@@ -577,22 +582,6 @@ struct Engine::Impl : fsm::PermitClientActions, fsm::ClientLinkActions, fsm::Per
     // supersede_closure): that record carries this host's state there.
     bool carried = false;
   };
-
-  // The state a record found at a name it changes, and the state it left.
-  struct NameStep {
-    std::string name;
-    Version before, after;  // none: absent
-    bool dir = false;       // what it found was a directory
-  };
-  static std::vector<NameStep> steps_of(const kml::Record& r) {
-    const bool creates = r.op == Op::create || r.op == Op::mkdir || r.op == Op::symlink || r.op == Op::mknod;
-    const bool removes = r.op == Op::unlink || r.op == Op::rmdir || r.op == Op::rename;
-    std::vector<NameStep> steps{{r.path, creates ? Version{} : r.obj_old, removes ? Version{} : r.obj_new,
-                                 r.op == Op::rmdir}};
-    if (r.op == Op::rename) steps.push_back({r.path2, r.target_old, r.obj_new, false});
-    if (r.op == Op::link) steps.push_back({r.path2, Version{}, r.obj_new, false});
-    return steps;
-  }
 
   // Replaces this host's unacknowledged records that touch `seeds` (they are
   // sent as noops), with every record of the same objects' lives here: a
