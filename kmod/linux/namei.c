@@ -60,7 +60,11 @@ struct izo_entry_op {
 	int update;   /* izo_update_begin's token */
 };
 
-static int izo_entry_begin(struct izo_entry_op *op, struct dentry *dentry, u16 opcode)
+/* What an entry operation needs at the lower name before it goes on. */
+enum izo_lower_want { IZO_LOWER_ANY, IZO_LOWER_ABSENT, IZO_LOWER_PRESENT };
+
+static int izo_entry_begin(struct izo_entry_op *op, struct dentry *dentry, u16 opcode,
+			   enum izo_lower_want want)
 {
 	int err;
 
@@ -86,6 +90,10 @@ static int izo_entry_begin(struct izo_entry_op *op, struct dentry *dentry, u16 o
 		op->lower = NULL;
 		return err;
 	}
+	if (want == IZO_LOWER_ABSENT && d_really_is_positive(op->lower))
+		return -EEXIST;
+	if (want == IZO_LOWER_PRESENT && d_really_is_negative(op->lower))
+		return -ENOENT;
 	return 0;
 }
 
@@ -122,15 +130,11 @@ static int izo_make(struct inode *dir, struct dentry *dentry, u16 opcode, umode_
 {
 	struct izo_entry_op op;
 	struct inode *ldir;
-	int err = izo_entry_begin(&op, dentry, opcode);
+	int err = izo_entry_begin(&op, dentry, opcode, IZO_LOWER_ABSENT);
 
 	if (err)
 		goto out;
 	ldir = d_inode(op.lower_parent);
-	if (d_really_is_positive(op.lower)) {
-		err = -EEXIST;
-		goto out;
-	}
 	switch (opcode) {
 	case IZO_KML_CREATE:
 		err = vfs_create(op.lower_ns, ldir, op.lower, mode, true);
@@ -197,15 +201,11 @@ static int izo_remove(struct inode *dir, struct dentry *dentry, u16 opcode)
 {
 	struct izo_entry_op op;
 	struct inode *ldir;
-	int err = izo_entry_begin(&op, dentry, opcode);
+	int err = izo_entry_begin(&op, dentry, opcode, IZO_LOWER_PRESENT);
 
 	if (err)
 		goto out;
 	ldir = d_inode(op.lower_parent);
-	if (d_really_is_negative(op.lower)) {
-		err = -ENOENT;
-		goto out;
-	}
 	izo_record_versions(&op.r, izo_version_of(op.lower), (struct izo_version){ 0, 0 });
 	if (opcode == IZO_KML_RMDIR)
 		err = vfs_rmdir(op.lower_ns, ldir, op.lower);
@@ -238,7 +238,8 @@ int izo_link(struct dentry *old, struct inode *dir, struct dentry *new)
 	struct izo_entry_op op;
 	struct dentry *lower_old = izo_lower_dentry(old);
 	char *buf2 = NULL, *path2;
-	int err = izo_entry_begin(&op, new, IZO_KML_LINK);
+	/* The old name is checked first, then the new one. */
+	int err = izo_entry_begin(&op, new, IZO_KML_LINK, IZO_LOWER_ANY);
 
 	if (err)
 		goto out;
