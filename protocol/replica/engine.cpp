@@ -964,13 +964,16 @@ struct Engine::Impl : fsm::PermitClientActions, fsm::ClientLinkActions, fsm::Per
   void quarantine_case(Case& c) {
     rebase_names(supersede_closure({c.info.path}), {c.info.path});
     state.quarantined.push_back(HeldConflict{c.info.id, c.info.path, c.remote});
-    persist();
+    // The held records and the counters past the records before them go to
+    // disk with the store they describe, never ahead of it.
+    make_durable();
     report(c, "quarantined");
   }
 
   void case_resolved(Case& c) {
     std::erase_if(state.quarantined, [&](const HeldConflict& h) { return h.id == c.info.id; });
-    persist();
+    // The resolution's changes are durable before the conflict is forgotten.
+    make_durable();
     ++resolved_count;
     log("conflict " + std::to_string(c.info.id) + " on " + c.info.path + " resolved: " +
         (c.info.winner == fsm::Winner::server ? "server" : "client") + " wins" +

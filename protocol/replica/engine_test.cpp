@@ -356,20 +356,32 @@ TEST(ReplicaEngine, DuplicateReintegrationAfterAServerCrashIsRecognised) {
   expect_converged(w);
 }
 
-TEST(ReplicaEngine, CountersNeverMoveAheadOfWhatIsDurable) {
-  MiniWorld w(2);
-  std::vector<std::string> violations;
-  for (Host* h : {&w.server(), &w.client(0), &w.client(1)}) {
+// Watches every persist of last_rcvd on every host of w: counters never go
+// back, never move over changes not yet durable, and a held conflict is not
+// forgotten before the store its resolution changed is durable.
+void watch_durability(MiniWorld& w, std::vector<std::string>& violations) {
+  std::vector<Host*> hosts{&w.server()};
+  for (int i = 0; i < w.clients(); ++i) hosts.push_back(&w.client(i));
+  for (Host* h : hosts) {
     h->last_rcvd.on_persist = [h, &violations](const LastRcvdState& before, const LastRcvdState& after) {
+      const bool unsynced = h->store.dirty() || h->journal.durable_recno() != h->journal.last_recno();
       for (const auto& [peer, c] : after.peers) {
         auto it = before.peers.find(peer);
         const auto old = it == before.peers.end() ? 1 : it->second.next_to_expect;
         if (c.next_to_expect < old) violations.push_back(h->name + ": next_to_expect went back");
-        if (c.next_to_expect > old && (h->store.dirty() || h->journal.durable_recno() != h->journal.last_recno()))
+        if (c.next_to_expect > old && unsynced)
           violations.push_back(h->name + ": next_to_expect moved over unsynced changes");
       }
+      if (after.quarantined.size() < before.quarantined.size() && unsynced)
+        violations.push_back(h->name + ": a held conflict was forgotten before its resolution was durable");
     };
   }
+}
+
+TEST(ReplicaEngine, CountersNeverMoveAheadOfWhatIsDurable) {
+  MiniWorld w(2);
+  std::vector<std::string> violations;
+  watch_durability(w, violations);
   connect_all(w);
   ASSERT_TRUE(w.write(w.client(0), "a", "1"));
   ASSERT_TRUE(w.write(w.client(1), "b", "2"));
@@ -377,6 +389,35 @@ TEST(ReplicaEngine, CountersNeverMoveAheadOfWhatIsDurable) {
   w.disconnect(1);
   ASSERT_TRUE(w.write(w.client(1), "d", "4"));
   w.connect(1);
+  w.run();
+  expect_converged(w);
+  EXPECT_TRUE(violations.empty()) << violations.front();
+}
+
+// A forwarded batch whose first record applies and whose second is
+// quarantined: the held conflict is persisted with the counters past the
+// first record, so the store holding that record must be durable first; and
+// resolving it later persists only after the resolution is on disk.
+TEST(ReplicaEngine, ConflictQuarantinedMidBatchIsPersistedOnlyWithADurableStore) {
+  MiniWorld w(2, Policy::manual);
+  std::vector<std::string> violations;
+  watch_durability(w, violations);
+  connect_all(w);
+  Host& a = w.client(0);
+  Host& b = w.client(1);
+  ASSERT_TRUE(w.write(a, "x.txt", "base"));
+  w.run();
+  w.disconnect(0);
+  ASSERT_TRUE(w.write(a, "x.txt", "A"));
+  ASSERT_TRUE(w.write(b, "y.txt", "B, no conflict"));
+  ASSERT_TRUE(w.write(b, "x.txt", "B"));
+  w.run();
+  w.connect(0);
+  w.run();
+  const auto st = a.engine->status();
+  ASSERT_EQ(st.conflicts.size(), 1u);
+  EXPECT_EQ(a.store.content("y.txt"), "B, no conflict");
+  EXPECT_FALSE(w.resolve(a, st.conflicts[0].id, fsm::Winner::server).has_value());
   w.run();
   expect_converged(w);
   EXPECT_TRUE(violations.empty()) << violations.front();
