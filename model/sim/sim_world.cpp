@@ -4,74 +4,12 @@
 #include <utility>
 
 #include "replica/testing/presto_sim.hpp"
+#include "sim/sim_node.hpp"
 
 namespace izo::model {
 
 using replica::HostId;
 namespace effect = replica::effect;
-
-// LastRcvd that checks the counter rules on every persist.
-class CheckedLastRcvd final : public replica::LastRcvd {
- public:
-  CheckedLastRcvd(const replica::MemoryStore& store, const replica::MemoryJournal& journal)
-      : store_(store), journal_(journal) {}
-  replica::LastRcvdState load() const override { return state_; }
-  void persist(const replica::LastRcvdState& next) override {
-    for (const auto& [peer, c] : next.peers) {
-      auto it = state_.peers.find(peer);
-      const std::uint64_t old = it == state_.peers.end() ? 1 : it->second.next_to_expect;
-      if (c.next_to_expect < old && !problem)
-        problem = "next_to_expect for host " + std::to_string(peer) + " went back from " +
-                  std::to_string(old) + " to " + std::to_string(c.next_to_expect);
-      if (c.next_to_expect > old && (store_.dirty() || journal_.durable_recno() != journal_.last_recno()) &&
-          !problem)
-        problem = "next_to_expect for host " + std::to_string(peer) + " moved to " +
-                  std::to_string(c.next_to_expect) + " over changes not yet durable";
-    }
-    state_ = next;
-  }
-  std::optional<std::string> problem;
-
- private:
-  const replica::MemoryStore& store_;
-  const replica::MemoryJournal& journal_;
-  replica::LastRcvdState state_;
-};
-
-// A disk that says yes to sync() and makes nothing durable (a seeded bug).
-class LyingStore final : public replica::Store {
- public:
-  explicit LyingStore(replica::MemoryStore& real) : real_(real) {}
-  std::optional<replica::ObjectInfo> lookup(std::string_view p) const override { return real_.lookup(p); }
-  bool has_entries(std::string_view d) const override { return real_.has_entries(d); }
-  std::optional<Error> apply(const kml::Record& r, replica::Origin o) override { return real_.apply(r, o); }
-  std::optional<Error> force(const kml::Record& r) override { return real_.force(r); }
-  std::optional<Error> copy(std::string_view a, std::string_view b) override { return real_.copy(a, b); }
-  void install_data(std::string_view p, const Version& v, std::string_view t) override {
-    real_.install_data(p, v, t);
-  }
-  std::vector<std::pair<std::string, Version>> missing_data() const override { return real_.missing_data(); }
-  void sync() override {}
-
- private:
-  replica::MemoryStore& real_;
-};
-
-struct SimWorld::Node {
-  Node(HostId h, std::string n, bool srv) : id(h), name(std::move(n)), server(srv), journal(h), last_rcvd(store, journal) {}
-  HostId id;
-  std::string name;
-  bool server;
-  replica::MemoryStore store;
-  replica::MemoryJournal journal;
-  CheckedLastRcvd last_rcvd;
-  LyingStore lying{store};
-  std::unique_ptr<replica::Engine> engine;
-  bool up = true;
-  bool permit = false;  // Presto's cached permit
-  std::optional<PendingOp> waiting;
-  std::uint64_t waiting_upcall = 0;
-};
 
 SimWorld::SimWorld(SimConfig config) : cfg_(std::move(config)), rng_(cfg_.seed, cfg_.tape) {
   nodes_.push_back(std::make_unique<Node>(100, "S", true));
@@ -87,6 +25,7 @@ SimWorld::SimWorld(SimConfig config) : cfg_(std::move(config)), rng_(cfg_.seed, 
 SimWorld::~SimWorld() = default;
 
 void SimWorld::note(std::string line) {
+  if (!cfg_.trace) return;
   trace_.push_back(std::to_string(stats_.steps) + ": " + std::move(line));
   if (trace_.size() > 20000) trace_.pop_front();
 }
@@ -176,6 +115,31 @@ void SimWorld::collect(Node& n) {
   }
 }
 
+namespace {
+
+// A message in the trace: its kind and what it carries.
+std::string message_text(const wire::Message& message) {
+  const wire::Message* m = &message;
+  std::string detail;
+  if (auto* r = std::get_if<wire::ReintegrateReply>(m)) {
+    detail = " status=" + std::to_string(static_cast<int>(r->status)) + " through=" +
+             std::to_string(r->applied_through) +
+             (r->reason.empty() ? "" : " " + (r->conflict_path.empty() ? "" : r->conflict_path + ": ") + r->reason);
+  } else if (auto* u = std::get_if<wire::UpdateNotify>(m)) {
+    for (const auto& rec : u->records) detail += " #" + std::to_string(rec.recno) + ":" + std::string(kml::op_name(rec.op)) + ":" + rec.path;
+  } else if (auto* d = std::get_if<wire::Describe>(m)) {
+    for (const auto& n : d->names) detail += " " + n.path;
+  } else if (auto* dr = std::get_if<wire::DescribeReply>(m)) {
+    detail = " through=" + std::to_string(dr->through);
+    for (const auto& rec : dr->records) detail += " " + std::string(kml::op_name(rec.op)) + ":" + rec.path + ":" + to_string(rec.obj_new);
+  } else if (auto* g = std::get_if<wire::Reintegrate>(m)) {
+    for (const auto& rec : g->records) detail += " #" + std::to_string(rec.origin_recno) + ":" + std::string(kml::op_name(rec.op)) + ":" + rec.path;
+  }
+  return std::string(wire::kind_name(wire::kind_of(message))) + detail;
+}
+
+}  // namespace
+
 void SimWorld::deliver_packet(std::size_t q) {
   Packet p = std::move(queues_[q].front());
   queues_[q].pop_front();
@@ -186,29 +150,14 @@ void SimWorld::deliver_packet(std::size_t q) {
     return;
   }
   ++stats_.messages;
-  std::string detail;
-  if (auto* r = std::get_if<wire::ReintegrateReply>(&*m)) {
-    detail = " status=" + std::to_string(static_cast<int>(r->status)) + " through=" +
-             std::to_string(r->applied_through) +
-             (r->reason.empty() ? "" : " " + (r->conflict_path.empty() ? "" : r->conflict_path + ": ") + r->reason);
-  } else if (auto* u = std::get_if<wire::UpdateNotify>(&*m)) {
-    for (const auto& rec : u->records) detail += " #" + std::to_string(rec.recno) + ":" + std::string(kml::op_name(rec.op)) + ":" + rec.path;
-  } else if (auto* d = std::get_if<wire::Describe>(&*m)) {
-    for (const auto& n : d->names) detail += " " + n.path;
-  } else if (auto* dr = std::get_if<wire::DescribeReply>(&*m)) {
-    detail = " through=" + std::to_string(dr->through);
-    for (const auto& rec : dr->records) detail += " " + std::string(kml::op_name(rec.op)) + ":" + rec.path + ":" + to_string(rec.obj_new);
-  } else if (auto* g = std::get_if<wire::Reintegrate>(&*m)) {
-    for (const auto& rec : g->records) detail += " #" + std::to_string(rec.origin_recno) + ":" + std::string(kml::op_name(rec.op)) + ":" + rec.path;
-  }
-  note(node(p.from).name + "->" + to.name + " " + std::string(wire::kind_name(wire::kind_of(*m))) + detail);
+  if (cfg_.trace) note(node(p.from).name + "->" + to.name + " " + message_text(*m));
   to.engine->receive(p.from, *m);
   collect(to);
 }
 
-void SimWorld::deliver_fetch() {
-  FetchJob job = std::move(fetches_.front());
-  fetches_.pop_front();
+void SimWorld::deliver_fetch(std::size_t index) {
+  FetchJob job = std::move(fetches_[index]);
+  fetches_.erase(fetches_.begin() + static_cast<std::ptrdiff_t>(index));
   Node& n = node(job.host);
   if (!n.engine) return;
   const int c = n.server ? client_index(job.fetch.from) : client_index(n.id);
@@ -235,7 +184,7 @@ bool SimWorld::deliver_any() {
   if (pick < ready.size()) {
     deliver_packet(ready[pick]);
   } else {
-    deliver_fetch();
+    deliver_fetch(0);
   }
   return true;
 }
@@ -353,7 +302,7 @@ void SimWorld::do_op(Node& n, const PendingOp& op) {
 void SimWorld::start_op(Node& n, PendingOp op) {
   if (n.permit || cfg_.bugs.presto_ignores_permit) return do_op(n, op);
   n.waiting = std::move(op);
-  n.waiting_upcall = next_upcall_++;
+  n.waiting_upcall = n.next_upcall++;
   n.engine->need_permit(n.waiting_upcall);
   collect(n);
 }
@@ -439,6 +388,14 @@ void SimWorld::restart(Node& n) {
   build_engine(n);
 }
 
+void SimWorld::restart_and_heal(Node& n) {
+  restart(n);
+  if (n.server)
+    for (int i = 0; i < cfg_.clients; ++i) heal(i);
+  else
+    heal(client_index(n.id));
+}
+
 void SimWorld::random_fault() {
   const auto c = static_cast<int>(rng_.below(static_cast<std::uint64_t>(cfg_.clients)));
   const auto what = rng_.below(4);
@@ -452,13 +409,7 @@ void SimWorld::random_fault() {
     if (cfg_.max_crashes >= 0 && stats_.crashes >= static_cast<std::uint64_t>(cfg_.max_crashes)) return;
     return crash(n);
   }
-  if (what == 3) {
-    restart(n);
-    if (n.server)
-      for (int i = 0; i < cfg_.clients; ++i) heal(i);
-    else
-      heal(client_index(n.id));
-  }
+  if (what == 3) restart_and_heal(n);
 }
 
 void SimWorld::heartbeat() {

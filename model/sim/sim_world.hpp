@@ -13,11 +13,13 @@
 #include <optional>
 #include <set>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "replica/engine.hpp"
 #include "replica/memory_ports.hpp"
 #include "replica/memory_store.hpp"
+#include "sim/move.hpp"
 #include "sim/rng.hpp"
 
 namespace izo::model {
@@ -34,6 +36,7 @@ struct SimConfig {
   int max_cuts = -1;               // link cuts allowed in the random phase (-1: any)
   int max_crashes = -1;            // crashes allowed in the random phase (-1: any)
   int files = 3;                   // names the workload uses
+  bool trace = true;                // keep the trace (trace_tail); off when only speed matters
   // Choices taken from these bytes before the seeded generator's (fuzzing).
   std::vector<std::uint8_t> tape;
 
@@ -63,6 +66,25 @@ class SimWorld {
   // The random phase, then heal, restart and run to quiescence.
   std::optional<Violation> run();
 
+  // Driven step by step instead (the explorer, the property-based runs).
+  // apply() makes one move if it is possible now (false if not: an empty
+  // queue, a node down or busy, a link already cut) and checks the step
+  // properties; finish() heals everything, runs to quiescence and checks
+  // the end properties.
+  std::vector<Move> deliveries() const;  // every message and fetch that could complete now
+  bool apply(const Move& move);
+  std::optional<Violation> finish();
+  const std::optional<Violation>& violation() const { return violation_; }
+  int node_count() const { return static_cast<int>(nodes_.size()); }
+  bool node_up(int node) const;
+  bool node_busy(int node) const;  // an operation waits for the permit
+  bool link_up(int client) const { return linked(client); }
+  // A canonical text of the whole world: every node's engine, disk (live
+  // and durable), journal and last_rcvd, the links, the messages and
+  // fetches in flight, and what the oracle knows. Equal texts mean worlds
+  // that act alike from here on (the explorer's state fingerprint).
+  std::string canonical_state() const;
+
   const SimStats& stats() const { return stats_; }
   // The last n lines of the run's trace (what happened, step by step).
   std::vector<std::string> trace_tail(std::size_t n) const;
@@ -71,10 +93,7 @@ class SimWorld {
 
  private:
   struct Node;
-  struct PendingOp {
-    enum Kind { write, unlink, rename, mkdir } kind = write;
-    std::string path, path2, content;
-  };
+  using PendingOp = FileOp;
   struct Packet {
     replica::HostId from = 0, to = 0;
     std::vector<std::uint8_t> bytes;
@@ -99,7 +118,7 @@ class SimWorld {
   void step();
   bool deliver_any();
   void deliver_packet(std::size_t queue);
-  void deliver_fetch();
+  void deliver_fetch(std::size_t job);
   void random_op();
   void random_fault();
   void start_op(Node& n, PendingOp op);
@@ -113,6 +132,7 @@ class SimWorld {
   void heal(int client);
   void crash(Node& n);
   void restart(Node& n);
+  void restart_and_heal(Node& n);  // its links come up with it
   void heartbeat();
   void quiesce();
 
@@ -127,7 +147,6 @@ class SimWorld {
   std::vector<std::deque<Packet>> queues_;    // 2 per client: [2i] to server, [2i+1] from it
   std::deque<FetchJob> fetches_;
   std::deque<std::string> trace_;
-  std::uint64_t next_upcall_ = 1;
   std::uint64_t next_content_ = 1;
   std::vector<WriteRecord> writes_;
   std::set<Version> replaced_;  // versions some later update knowingly replaced

@@ -14,6 +14,7 @@
 #include <set>
 
 #include "fsm/machines.hpp"
+#include "replica/canonical_text.hpp"
 #include "replica/version_rule.hpp"
 #include "util/fileset_path.hpp"
 
@@ -1373,6 +1374,45 @@ Status Engine::status() const {
     if (c->machine.open()) s.conflicts.push_back(std::move(info));
   }
   return s;
+}
+
+std::string Engine::canonical_state() const {
+  const Impl& i = *impl_;
+  auto n = [](std::uint64_t v) { return std::to_string(v); };
+  std::string out;
+  if (i.cfg.role == Role::client) {
+    out += "client permit=" + i.permit->state() + ":" + n(i.permit->epoch()) + " waiting=";
+    for (auto u : i.waiting) out += n(u) + ",";
+    out += " internal_need=" + n(i.internal_need) + " link=" + i.link->state() +
+           " server_last_at_welcome=" + n(i.server_last_at_welcome) + " next_to_send=" + n(i.next_to_send) +
+           " in_flight=" + n(i.in_flight) + "\n";
+  } else {
+    out += "server permit=" + i.arbiter->state() + ":" + n(i.arbiter->epoch()) + " holder=" +
+           (i.arbiter->holder() ? n(*i.arbiter->holder()) : "-") + " waiters=";
+    for (auto h : i.arbiter->waiters()) out += n(h) + ",";
+    for (const auto& [id, p] : i.peers)
+      out += " peer=" + n(id) + ":" + p->link.state() + ":" + n(p->next_to_send) + ":" + n(p->in_flight_flag);
+    for (const auto& [h, epoch] : i.pending_grants) out += " grant=" + n(h) + ":" + n(epoch);
+    for (auto h : i.break_after_grant) out += " break_after=" + n(h);
+    out += " local_waiters=";
+    for (auto u : i.local_waiters) out += n(u) + ",";
+    out += " self_break=" + (i.self_break_epoch ? n(*i.self_break_epoch) : "-") + "\n";
+  }
+  for (const auto& [id, f] : i.fetches)
+    out += "fetch " + n(id) + " from=" + n(f.fetch.from) + " " + f.fetch.path + "@" + to_string(f.fetch.version) +
+           " -> " + f.fetch.install_path + "@" + to_string(f.fetch.install_version) + (f.then ? " then" : "") + "\n";
+  for (const auto& [id, c] : i.cases) {
+    out += "case " + n(id) + " " + c->machine.state() + " " + c->info.path + " local=" + to_string(c->info.local) +
+           " remote=" + to_string(c->info.remote) + " winner=" +
+           (c->info.winner ? (*c->info.winner == fsm::Winner::server ? "server" : "client") : "-") + " kept=";
+    for (const auto& k : c->info.kept) out += k + ",";
+    out += " copy=" + c->copy_path + "@" + to_string(c->copy_version) + (c->copy_failed ? " copy_failed" : "") + " ";
+    for (const auto& r : c->remote) append_record(out, r);
+    out += "\n";
+  }
+  if (!i.out.empty() || !i.posted.empty()) out += "undrained " + n(i.out.size()) + ":" + n(i.posted.size()) + "\n";
+  out += canonical_text(i.state);
+  return out;
 }
 
 }  // namespace izo::replica

@@ -140,6 +140,11 @@ class Engine {
 
   std::vector<Effect> take_effects();
   Status status() const;
+  // Everything the engine holds in memory that decides what it does next
+  // (machine states, counters, pending fetches, open conflicts, last_rcvd as
+  // it stands), in a fixed order: the model checker fingerprints states with
+  // it. Equal texts mean engines that act alike from here on.
+  std::string canonical_state() const;
 
  private:
   struct Impl;

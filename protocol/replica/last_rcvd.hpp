@@ -49,6 +49,10 @@ struct LastRcvdState {
   friend bool operator==(const LastRcvdState&, const LastRcvdState&) = default;
 };
 
+// Every field, in a fixed order: equal texts mean equal states (the model
+// checker fingerprints states with it).
+std::string canonical_text(const LastRcvdState& state);
+
 class LastRcvd {
  public:
   virtual ~LastRcvd() = default;

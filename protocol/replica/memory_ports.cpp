@@ -2,6 +2,8 @@
 
 #include <algorithm>
 
+#include "replica/canonical_text.hpp"
+
 namespace izo::replica {
 
 std::uint64_t MemoryJournal::append(kml::Record r) {
@@ -28,5 +30,12 @@ std::uint64_t MemoryJournal::last_from(HostId origin) const {
 }
 
 void MemoryJournal::crash() { records_.resize(durable_); }
+
+std::string MemoryJournal::canonical_state() const {
+  std::string out = "journal durable=" + std::to_string(durable_) + " ";
+  for (const auto& r : records_) append_record(out, r);
+  out += '\n';
+  return out;
+}
 
 }  // namespace izo::replica

@@ -21,6 +21,8 @@ class MemoryJournal final : public Journal {
 
   void crash();  // records after the last sync are gone
   const std::vector<kml::Record>& records() const { return records_; }
+  // Every record and the durable mark: the model checker's fingerprint.
+  std::string canonical_state() const;
 
  private:
   HostId self_;

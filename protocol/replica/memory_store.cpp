@@ -335,10 +335,16 @@ std::optional<std::string> MemoryStore::content(std::string_view path) const {
   return ino->data;
 }
 
-std::string MemoryStore::dump() const {
+std::string MemoryStore::dump() const { return dump(live_); }
+
+std::string MemoryStore::canonical_state() const {
+  return dump(live_) + (dirty_ ? "-- durable:\n" + dump(durable_) : "-- all durable\n");
+}
+
+std::string MemoryStore::dump(const Tree& tree) {
   std::ostringstream out;
-  for (const auto& [path, ino_id] : live_.names) {
-    const Inode& i = live_.inodes.at(ino_id);
+  for (const auto& [path, ino_id] : tree.names) {
+    const Inode& i = tree.inodes.at(ino_id);
     out << type_letter(i.type) << ' ' << (path.empty() ? "/" : path) << " v=" << to_string(i.version)
         << " mode=" << std::oct << i.mode << std::dec << " own=" << i.uid << ':' << i.gid;
     if (i.type == ObjType::file) {

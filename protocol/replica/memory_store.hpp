@@ -43,6 +43,9 @@ class MemoryStore final : public Store {
   // attributes, contents and extended attributes: equal strings mean equal
   // replicas.
   std::string dump() const;
+  // What a crash would keep as well as what is live: the model checker's
+  // fingerprint of this disk.
+  std::string canonical_state() const;
   std::size_t object_count() const { return live_.names.size(); }
   // A file whose known content disagrees with its size, if any (the store
   // contradicting itself; the simulator checks this after every step).
@@ -66,6 +69,7 @@ class MemoryStore final : public Store {
     std::uint64_t next_ino = 1;
   };
 
+  static std::string dump(const Tree& tree);
   Inode* find(std::string_view path);
   const Inode* find(std::string_view path) const;
   std::optional<Error> add(const std::string& path, Inode inode);
