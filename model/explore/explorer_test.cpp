@@ -5,6 +5,10 @@
 
 #include <gtest/gtest.h>
 
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+
 namespace izo::model {
 namespace {
 
@@ -147,6 +151,25 @@ TEST(Explorer, EveryKindOfMoveReadsBackAsWritten) {
     EXPECT_EQ(*back, m) << to_text(m);
   }
   EXPECT_EQ(to_text(moves[1]), "deliver S->B");
+}
+
+// The saved findings (model/findings/) stay replayable as the world
+// changes: each parses and each of its moves is possible where it stands.
+// Whether it still violates a property is for the person fixing it to see.
+TEST(Explorer, SavedFindingsStillReplay) {
+  int replayed = 0;
+  for (const auto& entry : std::filesystem::directory_iterator(IZO_MODEL_FINDINGS_DIR)) {
+    if (entry.path().extension() != ".trace") continue;
+    std::ifstream in(entry.path());
+    std::stringstream text;
+    text << in.rdbuf();
+    auto t = parse_trace(text.str());
+    ASSERT_TRUE(t) << entry.path() << ": " << t.error().message;
+    auto r = replay(*t);
+    ASSERT_TRUE(r) << entry.path() << ": " << r.error().message;
+    ++replayed;
+  }
+  EXPECT_GE(replayed, 1);
 }
 
 }  // namespace
