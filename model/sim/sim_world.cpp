@@ -525,9 +525,7 @@ std::optional<Violation> SimWorld::check_end() {
 std::optional<Violation> SimWorld::run() {
   note("seed " + std::to_string(cfg_.seed));
   for (int i = 0; i < cfg_.steps && !violation_; ++i) step();
-  if (!violation_) quiesce();
-  if (violation_) return violation_;
-  return check_end();
+  return finish();
 }
 
 std::string SimWorld::final_state() const {
