@@ -19,7 +19,7 @@ namespace izo::model {
 // it comes (a delivery among those waiting, a node, a file), so any sequence
 // means something and shrinking keeps it meaningful.
 struct Command {
-  enum Kind : std::uint8_t { deliver, op, crash, restart, cut, heal, kinds } kind = deliver;
+  enum Kind : std::uint8_t { deliver, op, crash, restart, cut, heal } kind = deliver;
   std::uint8_t pick = 0;  // which delivery, node or client
   std::uint8_t what = 0;  // which operation
   std::uint8_t file = 0, file2 = 0;
@@ -84,7 +84,6 @@ std::optional<Move> move_for(const Command& c, const SimWorld& w, int clients, i
     case Command::restart: return Move{Move::restart, c.pick % nodes, {}};
     case Command::cut: return Move{Move::cut, c.pick % clients, {}};
     case Command::heal: return Move{Move::heal, c.pick % clients, {}};
-    case Command::kinds: break;
   }
   return std::nullopt;
 }

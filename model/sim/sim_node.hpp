@@ -10,6 +10,7 @@
 #include "replica/engine.hpp"
 #include "replica/memory_ports.hpp"
 #include "replica/memory_store.hpp"
+#include "replica/testing/durability_rule.hpp"
 #include "sim/sim_world.hpp"
 
 namespace izo::model {
@@ -23,17 +24,7 @@ class CheckedLastRcvd final : public replica::LastRcvd {
       : store_(store), journal_(journal) {}
   replica::LastRcvdState load() const override { return state_; }
   void persist(const replica::LastRcvdState& next) override {
-    for (const auto& [peer, c] : next.peers) {
-      auto it = state_.peers.find(peer);
-      const std::uint64_t old = it == state_.peers.end() ? 1 : it->second.next_to_expect;
-      if (c.next_to_expect < old && !problem)
-        problem = "next_to_expect for host " + std::to_string(peer) + " went back from " +
-                  std::to_string(old) + " to " + std::to_string(c.next_to_expect);
-      if (c.next_to_expect > old && (store_.dirty() || journal_.durable_recno() != journal_.last_recno()) &&
-          !problem)
-        problem = "next_to_expect for host " + std::to_string(peer) + " moved to " +
-                  std::to_string(c.next_to_expect) + " over changes not yet durable";
-    }
+    if (!problem) problem = replica::testing::counter_problem(state_, next, replica::testing::unsynced(store_, journal_));
     state_ = next;
   }
   std::optional<std::string> problem;
@@ -75,7 +66,7 @@ struct SimWorld::Node {
   std::unique_ptr<replica::Engine> engine;
   bool up = true;
   bool permit = false;  // Presto's cached permit
-  std::optional<PendingOp> waiting;
+  std::optional<FileOp> waiting;
   std::uint64_t waiting_upcall = 0;
   std::uint64_t next_upcall = 1;
 };

@@ -220,7 +220,7 @@ void SimWorld::local_update(Node& n, kml::Record r, const std::string* content) 
   collect(n);
 }
 
-void SimWorld::do_op(Node& n, const PendingOp& op) {
+void SimWorld::do_op(Node& n, const FileOp& op) {
   const auto obj = n.store.lookup(op.path);
   ++stats_.ops;
   // A connected node writes only under the permit (a disconnected one under
@@ -236,7 +236,7 @@ void SimWorld::do_op(Node& n, const PendingOp& op) {
                              n.name + " updates " + op.path + " without the permit while connected"};
   }
   switch (op.kind) {
-    case PendingOp::write: {
+    case FileOp::write: {
       const auto slash = op.path.rfind('/');
       if (slash != std::string::npos && !n.store.lookup(op.path.substr(0, slash))) return;
       if (obj && obj->type != replica::ObjType::file) return;
@@ -259,7 +259,7 @@ void SimWorld::do_op(Node& n, const PendingOp& op) {
       local_update(n, close, &op.content);
       return;
     }
-    case PendingOp::unlink: {
+    case FileOp::unlink: {
       if (!obj || obj->type != replica::ObjType::file) return;
       kml::Record r;
       r.op = kml::Op::unlink;
@@ -269,7 +269,7 @@ void SimWorld::do_op(Node& n, const PendingOp& op) {
       local_update(n, r, nullptr);
       return;
     }
-    case PendingOp::rename: {
+    case FileOp::rename: {
       if (!obj || obj->type != replica::ObjType::file) return;
       const auto target = n.store.lookup(op.path2);
       if (target && target->type != replica::ObjType::file) return;
@@ -286,7 +286,7 @@ void SimWorld::do_op(Node& n, const PendingOp& op) {
       local_update(n, r, nullptr);
       return;
     }
-    case PendingOp::mkdir: {
+    case FileOp::mkdir: {
       if (obj) return;
       kml::Record r;
       r.op = kml::Op::mkdir;
@@ -299,7 +299,7 @@ void SimWorld::do_op(Node& n, const PendingOp& op) {
   }
 }
 
-void SimWorld::start_op(Node& n, PendingOp op) {
+void SimWorld::start_op(Node& n, FileOp op) {
   if (n.permit || cfg_.bugs.presto_ignores_permit) return do_op(n, op);
   n.waiting = std::move(op);
   n.waiting_upcall = n.next_upcall++;
@@ -314,22 +314,22 @@ void SimWorld::random_op() {
     const auto f = "f" + std::to_string(rng_.below(static_cast<std::uint64_t>(cfg_.files)));
     return rng_.chance(25) ? "d/" + f : f;
   };
-  PendingOp op;
+  FileOp op;
   const auto kind = rng_.below(10);
   if (kind < 6) {
-    op.kind = PendingOp::write;
+    op.kind = FileOp::write;
     op.path = name();
     op.content = n.name + "#" + std::to_string(next_content_++);
   } else if (kind < 7) {
-    op.kind = PendingOp::unlink;
+    op.kind = FileOp::unlink;
     op.path = name();
   } else if (kind < 9) {
-    op.kind = PendingOp::rename;
+    op.kind = FileOp::rename;
     op.path = name();
     op.path2 = name();
     if (op.path == op.path2) return;
   } else {
-    op.kind = PendingOp::mkdir;
+    op.kind = FileOp::mkdir;
     op.path = "d";
   }
   start_op(n, std::move(op));

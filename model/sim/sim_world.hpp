@@ -72,6 +72,7 @@ class SimWorld {
   // properties; finish() heals everything, runs to quiescence and checks
   // the end properties.
   std::vector<Move> deliveries() const;  // every message and fetch that could complete now
+  bool possible(const Move& move) const;
   bool apply(const Move& move);
   std::optional<Violation> finish();
   const std::optional<Violation>& violation() const { return violation_; }
@@ -93,7 +94,6 @@ class SimWorld {
 
  private:
   struct Node;
-  using PendingOp = FileOp;
   struct Packet {
     replica::HostId from = 0, to = 0;
     std::vector<std::uint8_t> bytes;
@@ -121,8 +121,8 @@ class SimWorld {
   void deliver_fetch(std::size_t job);
   void random_op();
   void random_fault();
-  void start_op(Node& n, PendingOp op);
-  void do_op(Node& n, const PendingOp& op);
+  void start_op(Node& n, FileOp op);
+  void do_op(Node& n, const FileOp& op);
   void local_update(Node& n, kml::Record r, const std::string* content);
   // The oracle's record that an update on n replaced `path` at `version`
   // knowingly. Its content counts as replaced too, read from whichever node

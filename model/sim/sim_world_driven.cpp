@@ -21,46 +21,35 @@ std::vector<Move> SimWorld::deliveries() const {
   return out;
 }
 
-bool SimWorld::apply(const Move& m) {
+bool SimWorld::possible(const Move& m) const {
   const auto who = static_cast<std::size_t>(m.who);
-  const bool node_ok = m.who >= 0 && who < nodes_.size();
-  const bool client_ok = m.who >= 0 && m.who < cfg_.clients;
+  if (m.who < 0) return false;
+  const bool node_ok = who < nodes_.size();
+  const bool client_ok = m.who < cfg_.clients;
   switch (m.kind) {
-    case Move::deliver:
-      if (m.who < 0 || who >= queues_.size() || queues_[who].empty()) return false;
-      ++stats_.steps;
-      deliver_packet(who);
-      break;
-    case Move::fetch:
-      if (m.who < 0 || who >= fetches_.size()) return false;
-      ++stats_.steps;
-      deliver_fetch(who);
-      break;
-    case Move::op:
-      if (!node_ok || !nodes_[who]->up || nodes_[who]->waiting) return false;
-      ++stats_.steps;
-      start_op(*nodes_[who], m.file);
-      break;
-    case Move::cut:
-      if (!client_ok || !linked(m.who)) return false;
-      ++stats_.steps;
-      cut(m.who, "partition");
-      break;
-    case Move::heal:
-      if (!client_ok || linked(m.who) || !nodes_[who + 1]->up || !nodes_[0]->up) return false;
-      ++stats_.steps;
-      heal(m.who);
-      break;
-    case Move::crash:
-      if (!node_ok || !nodes_[who]->up) return false;
-      ++stats_.steps;
-      crash(*nodes_[who]);
-      break;
-    case Move::restart:
-      if (!node_ok || nodes_[who]->up) return false;
-      ++stats_.steps;
-      restart_and_heal(*nodes_[who]);
-      break;
+    case Move::deliver: return who < queues_.size() && !queues_[who].empty();
+    case Move::fetch: return who < fetches_.size();
+    case Move::op: return node_ok && nodes_[who]->up && !nodes_[who]->waiting;
+    case Move::cut: return client_ok && linked(m.who);
+    case Move::heal: return client_ok && !linked(m.who) && nodes_[who + 1]->up && nodes_[0]->up;
+    case Move::crash: return node_ok && nodes_[who]->up;
+    case Move::restart: return node_ok && !nodes_[who]->up;
+  }
+  return false;
+}
+
+bool SimWorld::apply(const Move& m) {
+  if (!possible(m)) return false;
+  ++stats_.steps;
+  const auto who = static_cast<std::size_t>(m.who);
+  switch (m.kind) {
+    case Move::deliver: deliver_packet(who); break;
+    case Move::fetch: deliver_fetch(who); break;
+    case Move::op: start_op(*nodes_[who], m.file); break;
+    case Move::cut: cut(m.who, "partition"); break;
+    case Move::heal: heal(m.who); break;
+    case Move::crash: crash(*nodes_[who]); break;
+    case Move::restart: restart_and_heal(*nodes_[who]); break;
   }
   check_step();
   return true;

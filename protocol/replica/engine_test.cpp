@@ -7,6 +7,7 @@
 #include <algorithm>
 #include <functional>
 
+#include "replica/testing/durability_rule.hpp"
 #include "replica/testing/mini_world.hpp"
 
 namespace izo::replica {
@@ -364,14 +365,8 @@ void watch_durability(MiniWorld& w, std::vector<std::string>& violations) {
   for (int i = 0; i < w.clients(); ++i) hosts.push_back(&w.client(i));
   for (Host* h : hosts) {
     h->last_rcvd.on_persist = [h, &violations](const LastRcvdState& before, const LastRcvdState& after) {
-      const bool unsynced = h->store.dirty() || h->journal.durable_recno() != h->journal.last_recno();
-      for (const auto& [peer, c] : after.peers) {
-        auto it = before.peers.find(peer);
-        const auto old = it == before.peers.end() ? 1 : it->second.next_to_expect;
-        if (c.next_to_expect < old) violations.push_back(h->name + ": next_to_expect went back");
-        if (c.next_to_expect > old && unsynced)
-          violations.push_back(h->name + ": next_to_expect moved over unsynced changes");
-      }
+      const bool unsynced = testing::unsynced(h->store, h->journal);
+      if (auto problem = testing::counter_problem(before, after, unsynced)) violations.push_back(h->name + ": " + *problem);
       if (after.quarantined.size() < before.quarantined.size() && unsynced)
         violations.push_back(h->name + ": a held conflict was forgotten before its resolution was durable");
     };
