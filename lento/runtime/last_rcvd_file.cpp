@@ -49,6 +49,14 @@ std::string LastRcvdFile::to_json(const replica::LastRcvdState& s) {
     held.push_back({{"id", q.id}, {"path", q.path}, {"remote", records}});
   }
   j["quarantined"] = held;
+  json awaiting = json::array();
+  for (const auto& a : s.awaiting_copy)
+    awaiting.push_back({{"id", a.id},
+                        {"path", a.path},
+                        {"remote", {a.remote.host, a.remote.seq}},
+                        {"copy_path", a.copy_path},
+                        {"copy_version", {a.copy_version.host, a.copy_version.seq}}});
+  j["awaiting_copy"] = awaiting;
   j["described"] = s.described;
   return j.dump(1) + "\n";
 }
@@ -77,6 +85,17 @@ Result<replica::LastRcvdState> LastRcvdFile::from_json(const std::string& text) 
         h.remote.push_back(std::move(*rec));
       }
       s.quarantined.push_back(std::move(h));
+    }
+    // Absent in files written before client-wins cases were kept here.
+    if (j.contains("awaiting_copy")) {
+      auto version = [](const json& v) {
+        return Version{v.at(0).get<std::uint64_t>(), v.at(1).get<std::uint64_t>()};
+      };
+      for (const auto& a : j.at("awaiting_copy"))
+        s.awaiting_copy.push_back(replica::AwaitedCopy{a.at("id").get<std::uint64_t>(),
+                                                       a.at("path").get<std::string>(), version(a.at("remote")),
+                                                       a.at("copy_path").get<std::string>(),
+                                                       version(a.at("copy_version"))});
     }
     // Absent in files written before describe existed.
     if (j.contains("described")) s.described = j.at("described").get<std::map<std::string, std::uint64_t>>();

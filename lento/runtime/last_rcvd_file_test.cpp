@@ -22,6 +22,8 @@ replica::LastRcvdState sample() {
   auto records = kml::example_records();
   for (auto& r : records) r.recno = 1;
   s.quarantined.push_back(replica::HeldConflict{3, "docs/a.txt", {records[1], records[5]}});
+  s.awaiting_copy.push_back(
+      replica::AwaitedCopy{2, "docs/c.txt", Version{7, 30}, "docs/c.txt.izo-conflict-server-30", Version{9, 38}});
   s.described = {{"docs/b.txt", 0}, {"moved here", 41}};
   return s;
 }
@@ -57,7 +59,8 @@ TEST(LastRcvdFile, DamagedFileIsRefusedWithTheReason) {
   auto f = LastRcvdFile::open(path);
   ASSERT_FALSE(f.ok());
   EXPECT_EQ(f.error().message.rfind(path.string() + ": ", 0), 0u) << f.error().message;
-  const auto first_hex = text.find('"', text.find("\"remote\": [") + 12) + 1;
+  const auto held = text.find("\"remote\": [", text.find("\"quarantined\""));
+  const auto first_hex = text.find('"', held + 12) + 1;
   const auto bad_record = text.replace(first_hex, 4, "zzzz");
   std::ofstream(path, std::ios::trunc) << bad_record;
   f = LastRcvdFile::open(path);

@@ -5,6 +5,7 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
@@ -158,23 +159,45 @@ TEST(Explorer, EveryKindOfMoveReadsBackAsWritten) {
   EXPECT_EQ(to_text(moves[1]), "deliver S->B");
 }
 
-// The saved findings (model/findings/) stay replayable as the world
-// changes: each parses and each of its moves is possible where it stands.
-// Whether it still violates a property is for the person fixing it to see.
-TEST(Explorer, SavedFindingsStillReplay) {
-  int replayed = 0;
-  for (const auto& entry : std::filesystem::directory_iterator(IZO_MODEL_FINDINGS_DIR)) {
-    if (entry.path().extension() != ".trace") continue;
-    std::ifstream in(entry.path());
-    std::stringstream text;
-    text << in.rdbuf();
-    auto t = parse_trace(text.str());
-    ASSERT_TRUE(t) << entry.path() << ": " << t.error().message;
-    auto r = replay(*t);
-    ASSERT_TRUE(r) << entry.path() << ": " << r.error().message;
-    ++replayed;
+std::vector<std::filesystem::path> traces_in(const std::filesystem::path& dir) {
+  std::vector<std::filesystem::path> out;
+  for (const auto& entry : std::filesystem::directory_iterator(dir))
+    if (entry.path().extension() == ".trace") out.push_back(entry.path());
+  std::sort(out.begin(), out.end());
+  return out;
+}
+
+Result<ReplayOutcome> replay_file(const std::filesystem::path& file) {
+  std::ifstream in(file);
+  std::stringstream text;
+  text << in.rdbuf();
+  auto t = parse_trace(text.str());
+  if (!t) return t.error();
+  return replay(*t);
+}
+
+// model/findings/ holds known violations not fixed yet: each still replays
+// (every move possible where it stands) to a violation. One that stops
+// violating was fixed: move it to model/regressions/.
+TEST(Explorer, KnownViolationsInFindingsStillReplayToAViolation) {
+  const auto files = traces_in(IZO_MODEL_FINDINGS_DIR);
+  for (const auto& f : files) {
+    auto r = replay_file(f);
+    ASSERT_TRUE(r) << f << ": " << r.error().message;
+    EXPECT_TRUE(r->violation) << f << " no longer violates any property: fixed? Move it to model/regressions/";
   }
-  EXPECT_GE(replayed, 1);
+  EXPECT_GE(files.size(), 1u);
+}
+
+// model/regressions/ holds findings that were fixed: each replays clean.
+TEST(Explorer, FixedFindingsInRegressionsReplayClean) {
+  const auto files = traces_in(IZO_MODEL_REGRESSIONS_DIR);
+  for (const auto& f : files) {
+    auto r = replay_file(f);
+    ASSERT_TRUE(r) << f << ": " << r.error().message;
+    EXPECT_FALSE(r->violation) << f << ": " << r->violation->property << "\n" << r->violation->detail;
+  }
+  EXPECT_GE(files.size(), 1u);
 }
 
 }  // namespace

@@ -110,8 +110,14 @@ struct Engine::Impl : fsm::PermitClientActions, fsm::ClientLinkActions, fsm::Per
   struct Case : fsm::ConflictActions {
     Case(Impl& e, ConflictInfo i, std::vector<kml::Record> r)
         : engine(e), info(std::move(i)), remote(std::move(r)), machine(*this) {}
-    void resolve(fsm::Winner w) override { engine.resolve_case(*this, w); }
-    void quarantine() override { engine.quarantine_case(*this); }
+    // A case rebuilt from last_rcvd after a restart re-enters its state
+    // without redoing what it did before the crash.
+    void resolve(fsm::Winner w) override {
+      if (restored) info.winner = w; else engine.resolve_case(*this, w);
+    }
+    void quarantine() override {
+      if (!restored) engine.quarantine_case(*this);
+    }
     void resolved() override { engine.case_resolved(*this); }
     Impl& engine;
     ConflictInfo info;
@@ -122,6 +128,7 @@ struct Engine::Impl : fsm::PermitClientActions, fsm::ClientLinkActions, fsm::Per
     std::string copy_path;
     Version copy_version;
     bool copy_failed = false;  // that fetch failed: asked again on reconnection
+    bool restored = false;     // being rebuilt from last_rcvd
   };
 
   // ---- one replicator, as the server sees it ------------------------------
@@ -150,17 +157,62 @@ struct Engine::Impl : fsm::PermitClientActions, fsm::ClientLinkActions, fsm::Per
       for (HostId r : cfg.replicators) peers.emplace(r, std::make_unique<Peer>(*this, r));
     }
     recover();
+    restore_cases();
+    drain();
+  }
+
+  // Open conflicts live on in last_rcvd: quarantined ones wait for a person
+  // again; client-wins ones whose server copy had not arrived ask for it
+  // again when the link is back.
+  void restore_cases() {
     for (const auto& held : state.quarantined) {
       ConflictInfo info;
       info.id = held.id;
       info.path = held.path;
       info.reason = "quarantined before a restart";
-      auto c = std::make_unique<Case>(*this, info, held.remote);
-      auto& ref = *c;
-      cases.emplace(held.id, std::move(c));
-      ref.machine.process(ce::Decide{std::nullopt});
+      if (!held.remote.empty()) info.remote = held.remote.back().obj_new;
+      if (const auto local = ports.store.lookup(held.path)) info.local = local->version;
+      restore_case(info, held.remote, std::nullopt);
     }
-    drain();
+    std::vector<std::uint64_t> filled;
+    for (const auto& a : state.awaiting_copy) {
+      const auto copy = ports.store.lookup(a.copy_path);
+      if (!copy || copy->version != a.copy_version) {
+        // The copy was filled, and this host's version journaled over the
+        // server's in the same durable step, just before the crash.
+        filled.push_back(a.id);
+        continue;
+      }
+      ConflictInfo info;
+      info.id = a.id;
+      info.path = a.path;
+      info.reason = "client wins; the server's copy was on its way at a restart";
+      info.remote = a.remote;
+      info.kept.push_back(a.copy_path);
+      if (const auto local = ports.store.lookup(a.path)) info.local = local->version;
+      Case& c = restore_case(info, {}, fsm::Winner::client);
+      c.copy_path = a.copy_path;
+      c.copy_version = a.copy_version;
+      c.copy_failed = true;  // asked again at the next welcome
+    }
+    if (filled.empty()) return;
+    std::erase_if(state.awaiting_copy, [&](const AwaitedCopy& a) {
+      return std::find(filled.begin(), filled.end(), a.id) != filled.end();
+    });
+    persist();
+  }
+
+  Case& restore_case(const ConflictInfo& info, std::vector<kml::Record> remote, std::optional<fsm::Winner> winner) {
+    auto [it, fresh] = cases.emplace(info.id, std::make_unique<Case>(*this, info, std::move(remote)));
+    Case& c = *it->second;
+    if (!fresh) {
+      log("conflict " + std::to_string(info.id) + " is held twice in last_rcvd; the second is ignored", true);
+      return c;
+    }
+    c.restored = true;
+    check(c.machine.process(ce::Decide{winner}));
+    c.restored = false;
+    return c;
   }
 
   // ---- plumbing -------------------------------------------------------------
@@ -735,40 +787,101 @@ struct Engine::Impl : fsm::PermitClientActions, fsm::ClientLinkActions, fsm::Per
       return;
     }
     // The client's version stays at the name; the server's is kept as a copy.
-    const kml::Record& last = c.remote.back();
     rebase_names(supersede_closure({c.info.path}), {c.info.path});
-    if (removes_name(last, c.info.path)) return finish_client_wins(c, Version{});
-    if (last.op == Op::symlink) {
+    describe_other_names(c.remote, c.info.path);
+    keep_servers_version(c);
+  }
+
+  // The server's last record that changed `path` among `remote`, and the
+  // version it left there (none: the server removed the name).
+  static std::pair<const kml::Record*, Version> server_side(const std::vector<kml::Record>& remote,
+                                                            const std::string& path) {
+    const kml::Record* last = nullptr;
+    Version after;
+    for (const auto& r : remote)
+      for (const auto& st : steps_of(r))
+        if (st.name == path) {
+          last = &r;
+          after = st.after;
+        }
+    return {last, after};
+  }
+
+  // The other names the server's records of a client-wins case changed (the
+  // source of a rename onto the name, the target of one away from it) are
+  // not in conflict: they take the server's state, described by it.
+  void describe_other_names(const std::vector<kml::Record>& remote, const std::string& path) {
+    std::set<std::string> others;
+    for (const auto& r : remote)
+      for (const auto& n : names_of(r))
+        if (n != path && !state.described.contains(n) && !open_case_at(n)) others.insert(n);
+    if (!others.empty()) ask_description({others.begin(), others.end()});
+  }
+
+  bool open_case_at(const std::string& path) const {
+    return std::any_of(cases.begin(), cases.end(),
+                       [&](const auto& c) { return c.second->info.path == path && c.second->machine.open(); });
+  }
+
+  // Client wins: keeps the server's present version of the case's name under
+  // a conflict name, then journals this host's version over it. A symlink is
+  // copied at once; a file's content is fetched into an empty copy (made
+  // here, or the one already waiting); when the server removed the name, or
+  // put a directory or a node there, there is no content to keep, and a copy
+  // still empty goes.
+  void keep_servers_version(Case& c) {
+    const auto [last, after] = server_side(c.remote, c.info.path);
+    if (!last) return finish_client_wins(c, c.info.remote);
+    c.info.remote = after;
+    const bool symlink = last->op == Op::symlink;
+    const bool content = after.exists() && !symlink && last->op != Op::mkdir && last->op != Op::mknod;
+    if (!content) drop_empty_copy(c);
+    if (!after.exists()) return finish_client_wins(c, Version{});
+    if (symlink) {
       kml::Record copy;
       copy.op = Op::symlink;
-      copy.path = conflict_name(c.info.path, "server", last.obj_new);
-      copy.path2 = last.path2;
-      copy.attrs.mode = last.attrs.mode;
+      copy.path = conflict_name(c.info.path, "server", after);
+      copy.path2 = last->path2;
+      copy.attrs.mode = last->attrs.mode;
       journal_local(copy);
       c.info.kept.push_back(copy.path);
-      return finish_client_wins(c, last.obj_new);
+      return finish_client_wins(c, after);
     }
-    if (!copies_content(last, c.info.path)) return finish_client_wins(c, last.obj_new);
-    kml::Record copy;
-    copy.op = Op::create;
-    copy.path = conflict_name(c.info.path, "server", last.obj_new);
-    copy.attrs.mode = 0100644;
-    journal_local(copy);
-    c.info.kept.push_back(copy.path);
-    c.copy_path = copy.path;
-    c.copy_version = ports.store.lookup(copy.path)->version;
-    make_durable();
+    if (!content) return finish_client_wins(c, after);
+    if (c.copy_path.empty()) {
+      kml::Record copy;
+      copy.op = Op::create;
+      copy.path = conflict_name(c.info.path, "server", after);
+      copy.attrs.mode = 0100644;
+      journal_local(copy);
+      c.info.kept.push_back(copy.path);
+      c.copy_path = copy.path;
+      c.copy_version = ports.store.lookup(copy.path)->version;
+      // Until the copy is filled, this host's version waits outside the
+      // journal: the case must outlive a crash.
+      state.awaiting_copy.push_back(AwaitedCopy{c.info.id, c.info.path, after, c.copy_path, c.copy_version});
+      make_durable();
+    } else {
+      for (auto& a : state.awaiting_copy)
+        if (a.id == c.info.id) a.remote = after;  // persisted with the batch that brought it
+    }
     request_copy(c);
   }
 
-  static bool removes_name(const kml::Record& r, const std::string& path) {
-    return r.op == Op::unlink || r.op == Op::rmdir || (r.op == Op::rename && r.path == path);
-  }
-
-  // Whether the server's side of a client-wins case at `path`, ending with
-  // `last`, is kept as a copy whose content must be fetched.
-  static bool copies_content(const kml::Record& last, const std::string& path) {
-    return !removes_name(last, path) && last.op != Op::symlink && last.op != Op::mkdir && last.op != Op::mknod;
+  // A client-wins copy still empty, for a server version that is not to be
+  // kept after all, goes (journaled, so it goes at the server too).
+  void drop_empty_copy(Case& c) {
+    if (c.copy_path.empty()) return;
+    const auto copy = ports.store.lookup(c.copy_path);
+    if (copy && copy->version == c.copy_version) {
+      kml::Record rm;
+      rm.op = Op::unlink;
+      rm.path = c.copy_path;
+      rm.obj_old = c.copy_version;
+      journal_local(rm);
+    }
+    std::erase(c.info.kept, c.copy_path);
+    c.copy_path.clear();
   }
 
   // Asks the server for its present version of a client-wins case's object,
@@ -779,47 +892,61 @@ struct Engine::Impl : fsm::PermitClientActions, fsm::ClientLinkActions, fsm::Per
   void request_copy(Case& c) {
     c.copy_failed = false;
     fetch(cfg.server, c.info.path, c.info.remote, c.copy_path, c.copy_version,
-          [this, &c, asked = c.info.remote](const std::optional<std::string>& data) {
-            if (c.info.remote != asked) return request_copy(c);
+          [this, id = c.info.id, asked = c.info.remote](const std::optional<std::string>& data) {
+            auto it = cases.find(id);
+            if (it == cases.end() || it->second->copy_path.empty()) return;  // finished without it
+            Case& k = *it->second;
+            if (k.info.remote != asked) return request_copy(k);
             if (!data) {
-              c.copy_failed = true;
-              log("conflict " + std::to_string(c.info.id) + ": the server's " + c.info.path + " " +
-                  to_string(asked) + " could not be fetched; asked again when the link comes back");
+              k.copy_failed = true;
+              log("conflict " + std::to_string(id) + ": the server's " + k.info.path + " " + to_string(asked) +
+                  " could not be fetched; asked again when the link comes back");
               return;
             }
-            journal_close(c.copy_path, data->size());
-            finish_client_wins(c, asked);
+            const auto copy = ports.store.lookup(k.copy_path);
+            if (copy && copy->version == k.copy_version) {
+              journal_close(k.copy_path, data->size());
+            } else {
+              log("conflict " + std::to_string(id) + ": " + k.copy_path + " changed here before the server's " +
+                      k.info.path + " " + to_string(asked) + " arrived; that version is not kept",
+                  true);
+            }
+            finish_client_wins(k, asked);
           });
   }
 
   void finish_client_wins(Case& c, Version remote_v) {
     rebase_local(c.info.path, remote_v);
+    std::erase_if(state.awaiting_copy, [&](const AwaitedCopy& a) { return a.id == c.info.id; });
     make_durable();
     post([this, &c] { check(c.machine.process(ce::Done{})); });
   }
 
   // A conflicting update that continues the remote side of a client-wins
   // case still fetching the server's copy (the server's writer changed the
-  // object again, often in the same batch) joins that case instead of
-  // opening another: the copy keeps the server's latest version, and the
-  // versions it replaced, which the server may no longer have, are not asked
-  // for. True when it joined.
+  // object again, renamed another onto it or removed it, often in the same
+  // batch) joins that case instead of opening another: the copy keeps the
+  // server's latest version, and the versions it replaced, which the server
+  // may no longer have, are not asked for. A rename joins the cases of both
+  // its names. True when the case of the conflict's own name was joined.
   bool extend_case(const std::vector<kml::Record>& remote, const Decision& d) {
-    if (remote.empty()) return false;
-    const kml::Record& last = remote.back();
-    if (!copies_content(last, d.path)) return false;
+    bool joined_own = false;
     for (auto& [id, c] : cases) {
-      if (c->copy_path.empty() || c->info.path != d.path || c->machine.state() != "resolving") continue;
-      if (remote.front().obj_old != c->info.remote) continue;
+      if (c->copy_path.empty() || c->machine.state() != "resolving") continue;
+      std::optional<Version> before;
+      for (const auto& r : remote)
+        for (const auto& st : steps_of(r))
+          if (st.name == c->info.path && !before) before = st.before;
+      if (!before || *before != c->info.remote) continue;
+      joined_own = joined_own || c->info.path == d.path;
       c->remote.insert(c->remote.end(), remote.begin(), remote.end());
-      c->info.remote = last.obj_new;
-      log("conflict " + std::to_string(id) + " on " + d.path + ": the server's version moved on to " +
-          to_string(c->info.remote) + " (" + d.reason + "); the copy keeps that one");
+      describe_other_names(remote, c->info.path);
+      keep_servers_version(*c);
+      log("conflict " + std::to_string(id) + " on " + c->info.path + ": the server's version moved on to " +
+          to_string(c->info.remote) + " (" + d.reason + ")");
       report(*c);
-      if (c->copy_failed) request_copy(*c);
-      return true;
     }
-    return false;
+    return joined_own;
   }
 
   // Whether the server holds version `v`: one of this host's own only if the

@@ -263,6 +263,101 @@ TEST(ReplicaEngine, ManualPolicyQuarantinesUntilSomeoneChooses) {
   EXPECT_TRUE(w.resolve(a, st.conflicts[0].id, fsm::Winner::client).has_value());  // gone
 }
 
+// A quarantined conflict is rebuilt from last_rcvd at every restart, once:
+// two restarts in a row leave one conflict that a person can still resolve.
+TEST(ReplicaEngine, QuarantinedConflictSurvivesRestartsOnceEach) {
+  MiniWorld w(2, Policy::manual);
+  connect_all(w);
+  Host& a = w.client(0);
+  Host& b = w.client(1);
+  ASSERT_TRUE(w.write(a, "x.txt", "base"));
+  w.run();
+  w.disconnect(0);
+  ASSERT_TRUE(w.write(a, "x.txt", "A"));
+  ASSERT_TRUE(w.write(b, "x.txt", "B"));
+  w.run();
+  w.connect(0);
+  w.run();
+  ASSERT_EQ(a.engine->status().conflicts.size(), 1u);
+  w.crash(a);
+  w.crash(a);
+  ASSERT_EQ(a.last_rcvd.load().quarantined.size(), 1u);
+  const auto st = a.engine->status();
+  ASSERT_EQ(st.conflicts.size(), 1u);
+  EXPECT_EQ(st.conflicts[0].state, "quarantined");
+  w.connect(0);
+  w.run();
+  EXPECT_FALSE(w.resolve(a, st.conflicts[0].id, fsm::Winner::client).has_value());
+  w.run();
+  EXPECT_TRUE(a.engine->status().conflicts.empty());
+  EXPECT_TRUE(a.last_rcvd.load().quarantined.empty());
+  expect_everywhere(w, "x.txt", "A");
+  expect_converged(w);
+}
+
+// Client wins: A's version stays at the name once the server's copy has
+// arrived. A crash while that copy is on its way must not lose the
+// resolution: after the restart the copy is asked for again and A's version
+// still ends up at the name everywhere, B's in the copy. (The explorer's
+// model/findings/client_wins_crash_before_copy_fetched.trace.)
+TEST(ReplicaEngine, ClientWinsResolutionSurvivesACrashBeforeTheServersCopyArrives) {
+  MiniWorld w(2, Policy::client_wins);
+  connect_all(w);
+  Host& a = w.client(0);
+  Host& b = w.client(1);
+  ASSERT_TRUE(w.write(a, "report.txt", "base"));
+  w.run();
+  w.disconnect(0);
+  ASSERT_TRUE(w.write(a, "report.txt", "A's offline edit"));
+  ASSERT_TRUE(w.write(b, "report.txt", "B's connected edit"));
+  w.run();
+  w.connect(0);
+  ASSERT_TRUE(step_until(w, [&] {
+    const auto c = a.engine->status().conflicts;
+    return !c.empty() && c[0].state == "resolving" && !c[0].kept.empty();
+  }));
+  const std::string copy = a.engine->status().conflicts[0].kept[0];
+  w.crash(a);
+  w.connect(0);
+  w.run();
+  EXPECT_TRUE(a.engine->status().conflicts.empty());
+  expect_everywhere(w, "report.txt", "A's offline edit");
+  expect_everywhere(w, copy, "B's connected edit");
+  expect_converged(w);
+  EXPECT_EQ(errors_of(w), "");
+}
+
+// Client wins, and the server's side moved on while A was away: it wrote
+// f0, then renamed another file onto f0. The server's f0 that A's case first
+// asks for is gone at the server; the case follows the server to the renamed
+// file, keeps that one in the copy, and the rename's source leaves A too.
+TEST(ReplicaEngine, ClientWinsFollowsTheServersRenameOntoTheName) {
+  MiniWorld w(2, Policy::client_wins);
+  connect_all(w);
+  Host& a = w.client(0);
+  Host& s = w.server();
+  w.disconnect(0);
+  ASSERT_TRUE(w.write(a, "f0", "A's f0"));
+  ASSERT_TRUE(w.write(s, "f0", "S's first f0"));
+  ASSERT_TRUE(w.mkdir(s, "d"));
+  ASSERT_TRUE(w.write(s, "d/f0", "S's second f0"));
+  w.run();
+  w.connect(0);
+  ASSERT_TRUE(step_until(w, [&] { return !a.conflict_reports.empty(); }));
+  ASSERT_TRUE(w.rename(s, "d/f0", "f0"));
+  w.run();
+  EXPECT_TRUE(a.engine->status().conflicts.empty());
+  ASSERT_FALSE(a.conflict_reports.empty());
+  const auto last = a.conflict_reports.back();
+  EXPECT_EQ(last.state, "resolved");
+  ASSERT_EQ(last.kept.size(), 1u);
+  expect_everywhere(w, "f0", "A's f0");
+  expect_everywhere(w, last.kept[0], "S's second f0");
+  expect_nowhere(w, "d/f0");
+  expect_converged(w);
+  EXPECT_EQ(errors_of(w), "");
+}
+
 struct ByExtension : ConflictHandler {
   std::vector<std::string> asked;
   std::optional<fsm::Winner> decide(const ConflictInfo& c) override {

@@ -14,6 +14,9 @@ std::string canonical_text(const LastRcvdState& s) {
     out += " held=" + std::to_string(h.id) + ":" + h.path + ":";
     for (const auto& r : h.remote) append_record(out, r);
   }
+  for (const auto& a : s.awaiting_copy)
+    out += " awaiting=" + std::to_string(a.id) + ":" + a.path + "@" + to_string(a.remote) + ":" + a.copy_path + "@" +
+           to_string(a.copy_version);
   for (const auto& [name, through] : s.described) out += " described=" + name + ":" + std::to_string(through);
   out += " next_conflict=" + std::to_string(s.next_conflict_id) + "\n";
   return out;

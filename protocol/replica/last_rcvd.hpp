@@ -32,6 +32,18 @@ struct HeldConflict {
   friend bool operator==(const HeldConflict&, const HeldConflict&) = default;
 };
 
+// A conflict this host's version won (client wins) that waits for the
+// server's version to arrive in its conflict copy; once it has, this host's
+// version is journaled again over the server's at the name.
+struct AwaitedCopy {
+  std::uint64_t id = 0;
+  std::string path;
+  Version remote;          // the server's version, fetched into the copy
+  std::string copy_path;
+  Version copy_version;    // the copy here while it is still empty
+  friend bool operator==(const AwaitedCopy&, const AwaitedCopy&) = default;
+};
+
 struct LastRcvdState {
   std::map<HostId, PeerCounters> peers;
   // This host's journal is applied to the store and synced through here
@@ -41,6 +53,8 @@ struct LastRcvdState {
   std::set<std::uint64_t> superseded;
   // Conflicts waiting for a person (manual policy).
   std::vector<HeldConflict> quarantined;
+  // Client-wins conflicts waiting for the server's copy.
+  std::vector<AwaitedCopy> awaiting_copy;
   // Client: names whose state it takes from the server's description
   // (wire::Describe): 0 while asked, then the server's record it is as of.
   // Forwarded records up to there that touch the name are skipped.

@@ -233,6 +233,7 @@ void MiniWorld::crash(Host& h) {
   } else {
     disconnect(index_of(h.id) - 1);
   }
+  std::erase_if(fetches_, [&](const FetchJob& f) { return f.host == h.id; });  // died with it
   h.store.crash();
   h.journal.crash();
   h.permit = false;
