@@ -1071,6 +1071,18 @@ struct Engine::Impl : fsm::PermitClientActions, fsm::ClientLinkActions, fsm::Per
     }
     for (const auto& r : m.records)
       if (taken.contains(r.path)) check(ports.store.force(r));
+    // A client-wins case at a described name learns the server's present
+    // version there: the one its copy must keep (none: nothing to keep).
+    for (auto& [id, c] : cases) {
+      if (c->copy_path.empty() || c->machine.state() != "resolving" || !answered.contains(c->info.path)) continue;
+      std::vector<kml::Record> now;
+      for (const auto& r : m.records)
+        if (r.path == c->info.path) now.push_back(r);
+      if (now.empty()) continue;
+      c->remote.insert(c->remote.end(), now.begin(), now.end());
+      keep_servers_version(*c);
+      report(*c);
+    }
     const auto next = server_counters().next_to_expect;
     for (const auto& n : answered) {
       if (m.through < next) {

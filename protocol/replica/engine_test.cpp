@@ -358,6 +358,32 @@ TEST(ReplicaEngine, ClientWinsFollowsTheServersRenameOntoTheName) {
   EXPECT_EQ(errors_of(w), "");
 }
 
+// Client wins at f0 while the server renames f2 onto f0 and moves it back:
+// the version A's case waits for is gone at the server and f0 is free there.
+// A's f0 ends up everywhere, f2 the server's, and no empty copy is left.
+TEST(ReplicaEngine, ClientWinsCaseLearnsThatTheServerFreedTheName) {
+  MiniWorld w(2, Policy::client_wins);
+  connect_all(w);
+  Host& a = w.client(0);
+  Host& s = w.server();
+  w.disconnect(0);
+  ASSERT_TRUE(w.write(a, "f0", "A's f0"));
+  ASSERT_TRUE(w.write(s, "f0", "S's f0"));
+  ASSERT_TRUE(w.write(s, "f2", "S's f2"));
+  w.run();
+  w.connect(0);
+  ASSERT_TRUE(step_until(w, [&] { return !a.conflict_reports.empty(); }));
+  ASSERT_TRUE(w.rename(s, "f2", "f0"));
+  ASSERT_TRUE(w.rename(s, "f0", "f2"));
+  w.run();
+  EXPECT_TRUE(a.engine->status().conflicts.empty());
+  expect_everywhere(w, "f0", "A's f0");
+  expect_everywhere(w, "f2", "S's f2");
+  EXPECT_EQ(a.store.dump().find(".izo-conflict-"), std::string::npos) << "a copy kept for nothing:\n" << a.store.dump();
+  expect_converged(w);
+  EXPECT_EQ(errors_of(w), "");
+}
+
 struct ByExtension : ConflictHandler {
   std::vector<std::string> asked;
   std::optional<fsm::Winner> decide(const ConflictInfo& c) override {
