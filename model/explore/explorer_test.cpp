@@ -113,11 +113,17 @@ TEST(Explorer, SavedTraceReplaysToTheSameViolation) {
   ASSERT_TRUE(replayed->violation);
   EXPECT_EQ(replayed->violation->property, r.violation->property);
   EXPECT_EQ(replayed->violation->detail, r.violation->detail);
-  // Without the bug the same moves are harmless.
+  // Without the bug the same moves are harmless, or stop being possible
+  // where the bug made the world go another way (the record it let through
+  // is refused instead, and the backfetch that followed it never happens).
   saved->config.bugs.skip_version_check = false;
   auto clean = replay(*saved);
-  ASSERT_TRUE(clean) << clean.error().message;
-  EXPECT_FALSE(clean->violation) << clean->violation->property;
+  if (clean) {
+    EXPECT_FALSE(clean->violation) << clean->violation->property;
+  } else {
+    EXPECT_NE(clean.error().message.find("is not possible where the world stands"), std::string::npos)
+        << clean.error().message;
+  }
 }
 
 TEST(Explorer, TraceThatCannotBeReplayedSaysWhichMove) {

@@ -141,9 +141,10 @@ RC_GTEST_PROP(SimCommands, AnySequenceOfOperationsAndDeliveriesKeepsEveryPropert
 }
 
 // With faults: crashes and restarts of any node, link cuts and heals. Not in
-// the default run: RapidCheck shrinks its failures to 9 moves in which an
-// acknowledged version's content exists nowhere (model/README.md, "Known
-// violations"). Run them with
+// the default run: a few hundred sequences in, RapidCheck finds and shrinks
+// to 11 moves a version overwritten at its writer before the server fetched
+// it, then renamed at the server, whose content exists nowhere
+// (model/findings/, model/README.md "Known violations"). Run them with
 //   RC_PARAMS="max_success=2000" build/model/model_tests
 //     --gtest_also_run_disabled_tests --gtest_filter='SimCommands.DISABLED_*'
 RC_GTEST_PROP(SimCommands, DISABLED_AnySequenceWithCrashesKeepsEveryProperty, (const std::vector<Command>& commands)) {

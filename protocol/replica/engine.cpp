@@ -145,6 +145,18 @@ struct Engine::Impl : fsm::PermitClientActions, fsm::ClientLinkActions, fsm::Per
     fsm::ServerLink link;
     std::uint64_t next_to_send = 1;
     bool in_flight_flag = false;
+    // A reintegration batch being applied: it waits at each close for the
+    // file's content (backfetch before acknowledgement).
+    struct Batch {
+      std::vector<kml::Record> records;
+      std::vector<std::set<Version>> later;
+      std::size_t next = 0;           // the record to apply next
+      std::optional<std::string> content;  // the runtime's token for records[next]'s content
+      bool content_unavailable = false;    // the replicator no longer has it
+      bool journaled_any = false;
+      wire::ReintegrateReply reply{wire::Status::ok, 0, 0, "", "", {}};
+    };
+    std::optional<Batch> batch;
   };
 
   Impl(Config config, Ports p) : cfg(std::move(config)), ports(p), state(p.last_rcvd.load()) {
@@ -300,8 +312,17 @@ struct Engine::Impl : fsm::PermitClientActions, fsm::ClientLinkActions, fsm::Per
 
   void fetch(HostId from, std::string path, Version v, std::string install_path, Version install_v,
              std::function<void(const std::optional<std::string>&)> then = {}) {
-    for (const auto& [id, f] : fetches)
-      if (f.fetch.install_path == install_path && f.fetch.install_version == install_v) return;
+    for (auto& [id, f] : fetches) {
+      if (f.fetch.install_path != install_path || f.fetch.install_version != install_v) continue;
+      // Already asked: whoever waits now is told when that one ends.
+      if (then) {
+        f.then = [first = std::move(f.then), second = std::move(then)](const std::optional<std::string>& token) {
+          if (first) first(token);
+          second(token);
+        };
+      }
+      return;
+    }
     effect::Fetch f{next_fetch++, from, std::move(path), v, std::move(install_path), install_v};
     out.emplace_back(std::in_place_type<effect::Fetch>, f);
     fetches.emplace(f.id, PendingFetch{std::move(f), std::move(then)});
@@ -891,6 +912,10 @@ struct Engine::Impl : fsm::PermitClientActions, fsm::ClientLinkActions, fsm::Per
   // it. A failed fetch is asked again when the link comes back.
   void request_copy(Case& c) {
     c.copy_failed = false;
+    // One fetch into the copy at a time: the one on its way asks again for
+    // the newer version when it ends.
+    for (const auto& [fid, f] : fetches)
+      if (f.fetch.install_path == c.copy_path && f.fetch.install_version == c.copy_version) return;
     fetch(cfg.server, c.info.path, c.info.remote, c.copy_path, c.copy_version,
           [this, id = c.info.id, asked = c.info.remote](const std::optional<std::string>& data) {
             auto it = cases.find(id);
@@ -1272,42 +1297,62 @@ struct Engine::Impl : fsm::PermitClientActions, fsm::ClientLinkActions, fsm::Per
                                         "reintegration needs the permit", "", {}});
       return;
     }
-    const auto later = later_stamps(m.records);
-    wire::ReintegrateReply reply{wire::Status::ok, 0, 0, "", "", {}};
-    bool journaled_any = false;
+    if (p.batch) {
+      send(p.id, wire::ReintegrateReply{wire::Status::refused, pc.next_to_expect - 1, 0,
+                                        "the previous batch is still being applied", "", {}});
+      return;
+    }
     for (const auto& r : m.records) {
       if (auto bad = kml::check(r))
         return drop(p.id, "record " + std::to_string(r.origin_recno) + " refused: " + bad->message);
     }
-    for (std::size_t i = 0; i < m.records.size(); ++i) {
-      const auto& r = m.records[i];
+    p.batch = Peer::Batch{};
+    p.batch->records = m.records;
+    p.batch->later = later_stamps(m.records);
+    continue_reintegration(p);
+  }
+
+  // Applies a replicator's batch in order. A closed file's record is applied
+  // only with its content: the batch waits for the fetch, so nothing this
+  // server acknowledges depends on content only the replicator holds. If the
+  // replicator no longer has that version (it wrote or removed the file
+  // since; its later records say so), the close is applied without it.
+  void continue_reintegration(Peer& p) {
+    auto& b = *p.batch;
+    auto& pc = state.peers[p.id];
+    for (; b.next < b.records.size(); ++b.next) {
+      const auto& r = b.records[b.next];
       if (r.origin != p.id) {
-        drop(p.id, "record " + std::to_string(r.recno) + " is from host " +
-                       std::to_string(r.origin) + ", not from the sender");
-        return;
+        p.batch.reset();
+        return drop(p.id, "record " + std::to_string(r.recno) + " is from host " + std::to_string(r.origin) +
+                              ", not from the sender");
       }
       if (r.origin_recno < pc.next_to_expect) continue;  // had it
       if (r.origin_recno > pc.next_to_expect) {
-        drop(p.id, "record " + std::to_string(r.origin_recno) + " where " +
-                       std::to_string(pc.next_to_expect) + " was expected");
-        return;
+        p.batch.reset();
+        return drop(p.id, "record " + std::to_string(r.origin_recno) + " where " +
+                              std::to_string(pc.next_to_expect) + " was expected");
       }
       const bool journaled = ports.journal.last_from(p.id) >= r.origin_recno;
       if (r.op != Op::noop) {
-        const auto d = cfg.version_rule(r, ports.store, later[i]);
+        const auto d = cfg.version_rule(r, ports.store, b.later[b.next]);
         if (d.verdict == Verdict::conflict) {
-          reply.status = wire::Status::conflict;
-          reply.conflicts = 1;
-          reply.reason = d.reason;
-          reply.conflict_path = d.path;
+          b.reply.status = wire::Status::conflict;
+          b.reply.conflicts = 1;
+          b.reply.reason = d.reason;
+          b.reply.conflict_path = d.path;
           std::set<std::string> names{d.path};
           for (auto& n : names_of(r)) names.insert(n);
-          for (const auto& n : names) describe_object(n, reply.server_state);
+          for (const auto& n : names) describe_object(n, b.reply.server_state);
           break;
+        }
+        if (d.verdict == Verdict::apply && r.op == Op::close && !b.content && !b.content_unavailable) {
+          wait_for_content(p, r);
+          return;
         }
         if (!journaled) {
           ports.journal.append(r);
-          journaled_any = true;
+          b.journaled_any = true;
         }
         if (d.verdict == Verdict::merge) merge_directory(ports.store, r);
         if (d.verdict == Verdict::apply) {
@@ -1315,16 +1360,46 @@ struct Engine::Impl : fsm::PermitClientActions, fsm::ClientLinkActions, fsm::Per
             log("record " + std::to_string(r.origin_recno) + " of host " + std::to_string(p.id) +
                     " journaled but not applicable: " + e->message,
                 true);
+          } else if (b.content) {
+            ports.store.install_data(r.path, r.obj_new, *b.content);
           }
         }
       }
+      b.content.reset();
+      b.content_unavailable = false;
       pc.next_to_expect = r.origin_recno + 1;
     }
     make_durable();
-    reply.applied_through = pc.next_to_expect - 1;
-    send(p.id, reply);
-    fetch_missing(p.id);  // backfetch closed files
+    b.reply.applied_through = pc.next_to_expect - 1;
+    send(p.id, b.reply);
+    const bool journaled_any = b.journaled_any;
+    p.batch.reset();
+    fetch_missing(p.id);  // what a close applied without its content still lacks
     if (journaled_any) new_records();
+  }
+
+  // What the batch applied so far is made durable and forwarded; then the
+  // closed file's content is asked of the replicator, and the batch goes on
+  // when it has arrived.
+  void wait_for_content(Peer& p, const kml::Record& r) {
+    auto& b = *p.batch;
+    make_durable();
+    if (b.journaled_any) new_records();
+    b.journaled_any = false;
+    fetch(p.id, r.path, r.obj_new, r.path, r.obj_new,
+          [this, peer = p.id, at = b.next, version = r.obj_new](const std::optional<std::string>& token) {
+            Peer* q = known_peer(peer);
+            if (!q || !q->batch || q->batch->next != at) return;  // the batch went with the link
+            if (token) {
+              q->batch->content = *token;
+            } else {
+              q->batch->content_unavailable = true;
+              log("reintegration of host " + std::to_string(peer) + ": the content of " +
+                  q->batch->records[at].path + " " + to_string(version) +
+                  " could not be fetched; its close is applied without it");
+            }
+            continue_reintegration(*q);
+          });
   }
 
   // A replicator's question: the present state of some names, durable, as
@@ -1412,6 +1487,7 @@ struct Engine::Impl : fsm::PermitClientActions, fsm::ClientLinkActions, fsm::Per
     if (Peer* p = known_peer(peer)) {
       check(p->link.process(sle::Down{}));
       p->in_flight_flag = false;
+      p->batch.reset();  // what it applied is durable; the rest comes again
       pending_grants.erase(peer);
       break_after_grant.erase(peer);
       check(arbiter->process(pse::PeerLost{peer}));
