@@ -384,6 +384,33 @@ TEST(ReplicaEngine, ClientWinsCaseLearnsThatTheServerFreedTheName) {
   EXPECT_EQ(errors_of(w), "");
 }
 
+// Backfetch before acknowledgement: the server applies A's close only with
+// the file's content. Until it has arrived the close is neither applied nor
+// acknowledged; a link lost meanwhile drops the waiting batch, and A sends
+// it again when it is back.
+TEST(ReplicaEngine, ServerAcknowledgesACloseOnlyOnceItsContentIsIn) {
+  MiniWorld w(2);
+  connect_all(w);
+  Host& a = w.client(0);
+  Host& s = w.server();
+  ASSERT_TRUE(w.write(a, "f0", "A's words"));  // the create goes first, the close after
+  ASSERT_TRUE(step_until(w, [&] {
+    return std::count(w.trace.begin(), w.trace.end(), "clientA -> server: reintegrate") == 2;
+  }));
+  EXPECT_EQ(s.last_rcvd.load().peers[a.id].next_to_expect, 2u) << "only the create is in";
+  ASSERT_TRUE(s.store.lookup("f0").has_value());
+  EXPECT_EQ(s.store.lookup("f0")->size, 0u);
+  w.disconnect(0);
+  w.run();
+  EXPECT_EQ(s.last_rcvd.load().peers[a.id].next_to_expect, 2u) << "the close is not acknowledged without its content";
+  w.connect(0);
+  w.run();
+  EXPECT_EQ(s.last_rcvd.load().peers[a.id].next_to_expect, 3u);
+  expect_everywhere(w, "f0", "A's words");
+  expect_converged(w);
+  EXPECT_EQ(errors_of(w), "");
+}
+
 struct ByExtension : ConflictHandler {
   std::vector<std::string> asked;
   std::optional<fsm::Winner> decide(const ConflictInfo& c) override {
