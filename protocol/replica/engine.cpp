@@ -183,38 +183,31 @@ struct Engine::Impl : fsm::PermitClientActions, fsm::ClientLinkActions, fsm::Per
       info.path = held.path;
       info.reason = "quarantined before a restart";
       if (!held.remote.empty()) info.remote = held.remote.back().obj_new;
-      if (const auto local = ports.store.lookup(held.path)) info.local = local->version;
       restore_case(info, held.remote, std::nullopt);
     }
-    std::vector<std::uint64_t> filled;
-    for (const auto& a : state.awaiting_copy) {
+    // A copy no longer empty was filled, and this host's version journaled
+    // over the server's in the same durable step, just before the crash.
+    const auto filled = std::erase_if(state.awaiting_copy, [&](const AwaitedCopy& a) {
       const auto copy = ports.store.lookup(a.copy_path);
-      if (!copy || copy->version != a.copy_version) {
-        // The copy was filled, and this host's version journaled over the
-        // server's in the same durable step, just before the crash.
-        filled.push_back(a.id);
-        continue;
-      }
+      return !copy || copy->version != a.copy_version;
+    });
+    if (filled) persist();
+    for (const auto& a : state.awaiting_copy) {
       ConflictInfo info;
       info.id = a.id;
       info.path = a.path;
       info.reason = "client wins; the server's copy was on its way at a restart";
       info.remote = a.remote;
       info.kept.push_back(a.copy_path);
-      if (const auto local = ports.store.lookup(a.path)) info.local = local->version;
       Case& c = restore_case(info, {}, fsm::Winner::client);
       c.copy_path = a.copy_path;
       c.copy_version = a.copy_version;
       c.copy_failed = true;  // asked again at the next welcome
     }
-    if (filled.empty()) return;
-    std::erase_if(state.awaiting_copy, [&](const AwaitedCopy& a) {
-      return std::find(filled.begin(), filled.end(), a.id) != filled.end();
-    });
-    persist();
   }
 
-  Case& restore_case(const ConflictInfo& info, std::vector<kml::Record> remote, std::optional<fsm::Winner> winner) {
+  Case& restore_case(ConflictInfo info, std::vector<kml::Record> remote, std::optional<fsm::Winner> winner) {
+    if (const auto local = ports.store.lookup(info.path)) info.local = local->version;
     auto [it, fresh] = cases.emplace(info.id, std::make_unique<Case>(*this, info, std::move(remote)));
     Case& c = *it->second;
     if (!fresh) {
@@ -310,13 +303,18 @@ struct Engine::Impl : fsm::PermitClientActions, fsm::ClientLinkActions, fsm::Per
   std::map<std::uint64_t, PendingFetch> fetches;
   std::uint64_t next_fetch = 1;
 
+  PendingFetch* fetch_into(const std::string& install_path, const Version& install_v) {
+    for (auto& [id, f] : fetches)
+      if (f.fetch.install_path == install_path && f.fetch.install_version == install_v) return &f;
+    return nullptr;
+  }
+
   void fetch(HostId from, std::string path, Version v, std::string install_path, Version install_v,
              std::function<void(const std::optional<std::string>&)> then = {}) {
-    for (auto& [id, f] : fetches) {
-      if (f.fetch.install_path != install_path || f.fetch.install_version != install_v) continue;
+    if (PendingFetch* f = fetch_into(install_path, install_v)) {
       // Already asked: whoever waits now is told when that one ends.
       if (then) {
-        f.then = [first = std::move(f.then), second = std::move(then)](const std::optional<std::string>& token) {
+        f->then = [first = std::move(f->then), second = std::move(then)](const std::optional<std::string>& token) {
           if (first) first(token);
           second(token);
         };
@@ -914,8 +912,7 @@ struct Engine::Impl : fsm::PermitClientActions, fsm::ClientLinkActions, fsm::Per
     c.copy_failed = false;
     // One fetch into the copy at a time: the one on its way asks again for
     // the newer version when it ends.
-    for (const auto& [fid, f] : fetches)
-      if (f.fetch.install_path == c.copy_path && f.fetch.install_version == c.copy_version) return;
+    if (fetch_into(c.copy_path, c.copy_version)) return;
     fetch(cfg.server, c.info.path, c.info.remote, c.copy_path, c.copy_version,
           [this, id = c.info.id, asked = c.info.remote](const std::optional<std::string>& data) {
             auto it = cases.find(id);
@@ -957,21 +954,29 @@ struct Engine::Impl : fsm::PermitClientActions, fsm::ClientLinkActions, fsm::Per
   bool extend_case(const std::vector<kml::Record>& remote, const Decision& d) {
     bool joined_own = false;
     for (auto& [id, c] : cases) {
-      if (c->copy_path.empty() || c->machine.state() != "resolving") continue;
+      if (!waits_for_copy(*c)) continue;
       std::optional<Version> before;
       for (const auto& r : remote)
         for (const auto& st : steps_of(r))
           if (st.name == c->info.path && !before) before = st.before;
       if (!before || *before != c->info.remote) continue;
       joined_own = joined_own || c->info.path == d.path;
-      c->remote.insert(c->remote.end(), remote.begin(), remote.end());
-      describe_other_names(remote, c->info.path);
-      keep_servers_version(*c);
-      log("conflict " + std::to_string(id) + " on " + c->info.path + ": the server's version moved on to " +
-          to_string(c->info.remote) + " (" + d.reason + ")");
-      report(*c);
+      follow_server(*c, remote, d.reason);
     }
     return joined_own;
+  }
+
+  static bool waits_for_copy(const Case& c) { return !c.copy_path.empty() && c.machine.state() == "resolving"; }
+
+  // A client-wins case waiting for the server's copy learns of the server's
+  // later records at its name: the copy keeps the latest version, or none.
+  void follow_server(Case& c, const std::vector<kml::Record>& records, const std::string& why) {
+    c.remote.insert(c.remote.end(), records.begin(), records.end());
+    describe_other_names(records, c.info.path);
+    keep_servers_version(c);
+    log("conflict " + std::to_string(c.info.id) + " on " + c.info.path + ": the server's version moved on to " +
+        to_string(c.info.remote) + " (" + why + ")");
+    report(c);
   }
 
   // Whether the server holds version `v`: one of this host's own only if the
@@ -1099,14 +1104,11 @@ struct Engine::Impl : fsm::PermitClientActions, fsm::ClientLinkActions, fsm::Per
     // A client-wins case at a described name learns the server's present
     // version there: the one its copy must keep (none: nothing to keep).
     for (auto& [id, c] : cases) {
-      if (c->copy_path.empty() || c->machine.state() != "resolving" || !answered.contains(c->info.path)) continue;
+      if (!waits_for_copy(*c) || !answered.contains(c->info.path)) continue;
       std::vector<kml::Record> now;
       for (const auto& r : m.records)
         if (r.path == c->info.path) now.push_back(r);
-      if (now.empty()) continue;
-      c->remote.insert(c->remote.end(), now.begin(), now.end());
-      keep_servers_version(*c);
-      report(*c);
+      if (!now.empty()) follow_server(*c, now, "described by the server");
     }
     const auto next = server_counters().next_to_expect;
     for (const auto& n : answered) {

@@ -327,6 +327,19 @@ TEST(ReplicaEngine, ClientWinsResolutionSurvivesACrashBeforeTheServersCopyArrive
   EXPECT_EQ(errors_of(w), "");
 }
 
+// Client wins: A writes f0 while away, the server makes `server_away`; A
+// comes back and the world runs until A has reported its conflict on f0
+// (the case is open, the server's copy not fetched yet).
+void open_client_wins_case_at_f0(MiniWorld& w, const std::function<void(Host& server)>& server_away) {
+  Host& a = w.client(0);
+  w.disconnect(0);
+  ASSERT_TRUE(w.write(a, "f0", "A's f0"));
+  server_away(w.server());
+  w.run();
+  w.connect(0);
+  ASSERT_TRUE(step_until(w, [&] { return !a.conflict_reports.empty(); }));
+}
+
 // Client wins, and the server's side moved on while A was away: it wrote
 // f0, then renamed another file onto f0. The server's f0 that A's case first
 // asks for is gone at the server; the case follows the server to the renamed
@@ -336,14 +349,11 @@ TEST(ReplicaEngine, ClientWinsFollowsTheServersRenameOntoTheName) {
   connect_all(w);
   Host& a = w.client(0);
   Host& s = w.server();
-  w.disconnect(0);
-  ASSERT_TRUE(w.write(a, "f0", "A's f0"));
-  ASSERT_TRUE(w.write(s, "f0", "S's first f0"));
-  ASSERT_TRUE(w.mkdir(s, "d"));
-  ASSERT_TRUE(w.write(s, "d/f0", "S's second f0"));
-  w.run();
-  w.connect(0);
-  ASSERT_TRUE(step_until(w, [&] { return !a.conflict_reports.empty(); }));
+  ASSERT_NO_FATAL_FAILURE(open_client_wins_case_at_f0(w, [&](Host& server) {
+    ASSERT_TRUE(w.write(server, "f0", "S's first f0"));
+    ASSERT_TRUE(w.mkdir(server, "d"));
+    ASSERT_TRUE(w.write(server, "d/f0", "S's second f0"));
+  }));
   ASSERT_TRUE(w.rename(s, "d/f0", "f0"));
   w.run();
   EXPECT_TRUE(a.engine->status().conflicts.empty());
@@ -366,13 +376,10 @@ TEST(ReplicaEngine, ClientWinsCaseLearnsThatTheServerFreedTheName) {
   connect_all(w);
   Host& a = w.client(0);
   Host& s = w.server();
-  w.disconnect(0);
-  ASSERT_TRUE(w.write(a, "f0", "A's f0"));
-  ASSERT_TRUE(w.write(s, "f0", "S's f0"));
-  ASSERT_TRUE(w.write(s, "f2", "S's f2"));
-  w.run();
-  w.connect(0);
-  ASSERT_TRUE(step_until(w, [&] { return !a.conflict_reports.empty(); }));
+  ASSERT_NO_FATAL_FAILURE(open_client_wins_case_at_f0(w, [&](Host& server) {
+    ASSERT_TRUE(w.write(server, "f0", "S's f0"));
+    ASSERT_TRUE(w.write(server, "f2", "S's f2"));
+  }));
   ASSERT_TRUE(w.rename(s, "f2", "f0"));
   ASSERT_TRUE(w.rename(s, "f0", "f2"));
   w.run();
