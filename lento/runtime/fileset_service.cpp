@@ -201,6 +201,15 @@ void FilesetService::carry_out(std::vector<replica::Effect> effects) {
             log_(x.error ? Level::error : Level::debug, def_.name + ": " + x.text);
           } else if constexpr (std::is_same_v<E, replica::effect::Drop>) {
             if (Connection* c = connection(x.peer)) c->close(x.reason);
+          } else if constexpr (std::is_same_v<E, replica::effect::Discard>) {
+            // Tokens are files this service fetched into; nothing else is removed.
+            const fs::path token(x.token);
+            std::error_code ec;
+            if (token.parent_path() == fetch_dir_) {
+              fs::remove(token, ec);
+            } else {
+              log_.error(def_.name + ": the engine discarded '" + x.token + "', which is no fetched file");
+            }
           }
         },
         e);
@@ -498,6 +507,8 @@ void FilesetService::finish_fetch(std::uint32_t ctoken, std::optional<std::strin
   if (failure) log_.info(def_.name + ": fetch of '" + s->path + "' from " + host_name(s->from) + " failed: " + *failure);
   if (s->engine_fetch != 0) {
     const std::optional<std::string> token = failure ? std::nullopt : std::optional<std::string>(s->tmp.string());
+    // The engine holds the fetched file from here until it discards it.
+    if (token) s->tmp.clear();
     engine_call([&](replica::Engine& e) { e.data_arrived(s->engine_fetch, token); });
   } else if (!failure) {
     store_->install_data(s->path, s->version, s->tmp.string());

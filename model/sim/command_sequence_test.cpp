@@ -141,11 +141,12 @@ RC_GTEST_PROP(SimCommands, AnySequenceOfOperationsAndDeliveriesKeepsEveryPropert
 }
 
 // With faults: crashes and restarts of any node, link cuts and heals. Not in
-// the default run: a few hundred sequences in, RapidCheck finds and shrinks
-// to 11 moves a version overwritten at its writer before the server fetched
-// it, then renamed at the server, whose content exists nowhere
-// (model/findings/, model/README.md "Known violations"). Run them with
-//   RC_PARAMS="max_success=2000" build/model/model_tests
+// the default run: after a few thousand sequences of up to 300 moves,
+// RapidCheck finds and shrinks to 10 moves a writer's own unacknowledged
+// version renamed over, the rename refused as a conflict, and the version's
+// content nowhere (model/findings/, model/README.md "Known violations").
+// Run them with
+//   RC_PARAMS="max_success=20000 max_size=300" build/model/model_tests
 //     --gtest_also_run_disabled_tests --gtest_filter='SimCommands.DISABLED_*'
 RC_GTEST_PROP(SimCommands, DISABLED_AnySequenceWithCrashesKeepsEveryProperty, (const std::vector<Command>& commands)) {
   check_commands(without(commands, {Command::cut, Command::heal}), two_clients(false));

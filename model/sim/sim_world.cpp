@@ -105,6 +105,8 @@ void SimWorld::collect(Node& n) {
             note(n.name + " drops " + std::to_string(x.peer) + ": " + x.reason);
             if (!violation_) violation_ = Violation{"no protocol errors", n.name + " dropped a peer: " + x.reason};
             if (c >= 0) cut(c, "dropped");
+          } else if constexpr (std::is_same_v<E, effect::Discard>) {
+            // The token is the content itself: nothing to free.
           }
         },
         e);

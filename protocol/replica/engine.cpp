@@ -15,6 +15,7 @@
 
 #include "fsm/machines.hpp"
 #include "replica/canonical_text.hpp"
+#include "replica/content_needs.hpp"
 #include "replica/version_rule.hpp"
 #include "util/fileset_path.hpp"
 
@@ -145,18 +146,22 @@ struct Engine::Impl : fsm::PermitClientActions, fsm::ClientLinkActions, fsm::Per
     fsm::ServerLink link;
     std::uint64_t next_to_send = 1;
     bool in_flight_flag = false;
-    // A reintegration batch being applied: it waits at each close for the
-    // file's content (backfetch before acknowledgement).
+    // A reintegration batch: it waits for the content of every file it
+    // closes (backfetch before acknowledgement), then is applied at once.
     struct Batch {
       std::vector<kml::Record> records;
       std::vector<std::set<Version>> later;
-      std::size_t next = 0;           // the record to apply next
-      std::optional<std::string> content;  // the runtime's token for records[next]'s content
-      bool content_unavailable = false;    // the replicator no longer has it
-      bool journaled_any = false;
-      wire::ReintegrateReply reply{wire::Status::ok, 0, 0, "", "", {}};
+      std::size_t from = 0;                 // the first record this server does not have
+      std::vector<ContentNeed> needs;
+      std::vector<std::optional<std::string>> content;  // per need: the runtime's token
+      std::size_t unanswered = 0;
+      std::uint64_t serial = 0;
     };
     std::optional<Batch> batch;
+    std::uint64_t batches = 0;
+    // Where its last batch stopped for a file its writer had moved on
+    // from: {that close's record, the batch's last record}.
+    std::optional<std::pair<std::uint64_t, std::uint64_t>> stopped;
   };
 
   Impl(Config config, Ports p) : cfg(std::move(config)), ports(p), state(p.last_rcvd.load()) {
@@ -296,9 +301,13 @@ struct Engine::Impl : fsm::PermitClientActions, fsm::ClientLinkActions, fsm::Per
   }
 
   // ---- fetches -------------------------------------------------------------
+  // A fetch's waiter is told the token (nullopt: failed) and answers whether
+  // it keeps it (it then discards it itself).
+  using FetchWaiter = std::function<bool(const std::optional<std::string>&)>;
   struct PendingFetch {
     effect::Fetch fetch;
-    std::function<void(const std::optional<std::string>&)> then;
+    FetchWaiter then;
+    bool install = true;  // install at install_path when it arrives
   };
   std::map<std::uint64_t, PendingFetch> fetches;
   std::uint64_t next_fetch = 1;
@@ -310,20 +319,21 @@ struct Engine::Impl : fsm::PermitClientActions, fsm::ClientLinkActions, fsm::Per
   }
 
   void fetch(HostId from, std::string path, Version v, std::string install_path, Version install_v,
-             std::function<void(const std::optional<std::string>&)> then = {}) {
+             FetchWaiter then = {}, bool install = true) {
     if (PendingFetch* f = fetch_into(install_path, install_v)) {
       // Already asked: whoever waits now is told when that one ends.
+      f->install = f->install || install;
       if (then) {
         f->then = [first = std::move(f->then), second = std::move(then)](const std::optional<std::string>& token) {
-          if (first) first(token);
-          second(token);
+          const bool kept = first && first(token);
+          return second(token) || kept;
         };
       }
       return;
     }
     effect::Fetch f{next_fetch++, from, std::move(path), v, std::move(install_path), install_v};
     out.emplace_back(std::in_place_type<effect::Fetch>, f);
-    fetches.emplace(f.id, PendingFetch{std::move(f), std::move(then)});
+    fetches.emplace(f.id, PendingFetch{std::move(f), std::move(then), install});
   }
 
   // Content this replica is missing, asked of `from`: a client asks its
@@ -338,19 +348,23 @@ struct Engine::Impl : fsm::PermitClientActions, fsm::ClientLinkActions, fsm::Per
     auto it = fetches.find(id);
     if (it == fetches.end()) {
       log("data for unknown fetch " + std::to_string(id), true);
+      if (token) discard(*token);
       return;
     }
     PendingFetch f = std::move(it->second);
     fetches.erase(it);
-    if (token) {
+    if (token && f.install) {
       ports.store.install_data(f.fetch.install_path, f.fetch.install_version, *token);
       ports.store.sync();
-    } else {
+    } else if (!token) {
       log("fetch of " + f.fetch.path + " " + to_string(f.fetch.version) + " from host " +
           std::to_string(f.fetch.from) + " failed; will ask again");
     }
-    if (f.then) f.then(token);
+    const bool kept = f.then && f.then(token);
+    if (token && !kept) discard(*token);
   }
+
+  void discard(std::string token) { out.push_back(effect::Discard{std::move(token)}); }
 
   // ---- client: permit ------------------------------------------------------
   std::unique_ptr<fsm::PermitClient> permit;
@@ -389,6 +403,16 @@ struct Engine::Impl : fsm::PermitClientActions, fsm::ClientLinkActions, fsm::Per
   std::uint64_t server_last_at_welcome = 0;
   std::uint64_t next_to_send = 1;
   bool in_flight = false;
+  std::uint64_t sent_through = 0;  // the last record of the batch on its way
+  // The server stopped the last batch at a file whose content this host has
+  // moved on from: it is sent again once it can carry the records that
+  // replace that version, or after two heartbeats as it is.
+  struct Resend {
+    std::uint64_t after = 0;  // the last record the stopped batch carried
+    std::string path;         // the file
+    int heartbeats = 0;
+  };
+  std::optional<Resend> resend;
 
   PeerCounters& server_counters() { return state.peers[cfg.server]; }
 
@@ -412,7 +436,10 @@ struct Engine::Impl : fsm::PermitClientActions, fsm::ClientLinkActions, fsm::Per
       return s == "detected" || s == "resolving";
     });
   }
-  void link_lost() override { in_flight = false; }
+  void link_lost() override {
+    in_flight = false;
+    resend.reset();
+  }
 
   void send_batch() override {
     if (!link->connected() || in_flight) return;
@@ -430,12 +457,37 @@ struct Engine::Impl : fsm::PermitClientActions, fsm::ClientLinkActions, fsm::Per
       }
       return;
     }
-    auto records = ports.journal.read(next_to_send, cfg.batch_records);
+    std::size_t count = cfg.batch_records;
+    if (resend) {
+      if (ports.journal.durable_recno() <= resend->after && resend->heartbeats < 2) return;
+      // Far enough to carry the next record of that file, or at least one more.
+      const auto through = next_record_naming(resend->path, resend->after + 1).value_or(resend->after + 1);
+      count = std::max<std::size_t>(count, through - next_to_send + 1);
+      resend.reset();
+    }
+    auto records = ports.journal.read(next_to_send, count);
     for (auto& r : records)
       if (r.origin != cfg.self || state.superseded.contains(r.recno)) r = noop_in_place_of(r);
     next_to_send = records.back().recno + 1;
+    sent_through = records.back().recno;
     in_flight = true;
     send(cfg.server, wire::Reintegrate{cfg.fileset, std::move(records)});
+  }
+
+  // The first durable record from `from` on that changes `path` (or a
+  // directory above it), if any.
+  std::optional<std::uint64_t> next_record_naming(const std::string& path, std::uint64_t from) {
+    while (from <= ports.journal.durable_recno()) {
+      const auto chunk = ports.journal.read(from, cfg.batch_records);
+      if (chunk.empty()) break;
+      for (const auto& r : chunk) {
+        if (r.recno > ports.journal.durable_recno()) return std::nullopt;
+        for (const auto& n : names_of(r))
+          if (at_or_under(path, n)) return r.recno;
+      }
+      from = chunk.back().recno + 1;
+    }
+    return std::nullopt;
   }
 
   void on_hello_reply(const wire::HelloReply& m) {
@@ -523,6 +575,12 @@ struct Engine::Impl : fsm::PermitClientActions, fsm::ClientLinkActions, fsm::Per
       return;
     }
     next_to_send = m.applied_through + 1;
+    if (m.status == wire::Status::superseded) {
+      log("server stopped before record " + std::to_string(next_to_send) + ": " + m.reason);
+      resend = Resend{sent_through, m.conflict_path, 0};
+      send_batch();
+      return;
+    }
     if (m.status == wire::Status::conflict && !m.server_state.empty()) {
       for (const auto& r : m.server_state) {
         if (auto bad = kml::check(r)) return drop(cfg.server, "server state refused: " + bad->message);
@@ -916,24 +974,30 @@ struct Engine::Impl : fsm::PermitClientActions, fsm::ClientLinkActions, fsm::Per
     fetch(cfg.server, c.info.path, c.info.remote, c.copy_path, c.copy_version,
           [this, id = c.info.id, asked = c.info.remote](const std::optional<std::string>& data) {
             auto it = cases.find(id);
-            if (it == cases.end() || it->second->copy_path.empty()) return;  // finished without it
+            if (it == cases.end() || it->second->copy_path.empty()) return false;  // finished without it
             Case& k = *it->second;
-            if (k.info.remote != asked) return request_copy(k);
+            if (k.info.remote != asked) {
+              request_copy(k);
+              return false;
+            }
             if (!data) {
               k.copy_failed = true;
               log("conflict " + std::to_string(id) + ": the server's " + k.info.path + " " + to_string(asked) +
                   " could not be fetched; asked again when the link comes back");
-              return;
+              return false;
             }
+            // Installed by now: the copy's size is the content's (the token
+            // is the runtime's handle, not the bytes).
             const auto copy = ports.store.lookup(k.copy_path);
             if (copy && copy->version == k.copy_version) {
-              journal_close(k.copy_path, data->size());
+              journal_close(k.copy_path, copy->size);
             } else {
               log("conflict " + std::to_string(id) + ": " + k.copy_path + " changed here before the server's " +
                       k.info.path + " " + to_string(asked) + " arrived; that version is not kept",
                   true);
             }
             finish_client_wins(k, asked);
+            return false;
           });
   }
 
@@ -1308,100 +1372,139 @@ struct Engine::Impl : fsm::PermitClientActions, fsm::ClientLinkActions, fsm::Per
       if (auto bad = kml::check(r))
         return drop(p.id, "record " + std::to_string(r.origin_recno) + " refused: " + bad->message);
     }
-    p.batch = Peer::Batch{};
-    p.batch->records = m.records;
-    p.batch->later = later_stamps(m.records);
-    continue_reintegration(p);
+    Peer::Batch b;
+    b.serial = ++p.batches;
+    b.records = m.records;
+    b.later = later_stamps(b.records);
+    while (b.from < b.records.size() && b.records[b.from].origin_recno < pc.next_to_expect) ++b.from;
+    b.needs = content_needs(b.records, b.from);
+    b.content.resize(b.needs.size());
+    b.unanswered = b.needs.size();
+    p.batch = std::move(b);
+    if (p.batch->needs.empty()) return apply_batch(p);
+    // Every closed file's content is asked for at once, under the name and
+    // version it has once the batch is applied; nothing is applied before
+    // all have answered.
+    for (std::size_t i = 0; i < p.batch->needs.size(); ++i) {
+      const auto& n = p.batch->needs[i];
+      fetch(
+          p.id, n.path, n.version, n.path, n.version,
+          [this, peer = p.id, serial = p.batch->serial, i](const std::optional<std::string>& token) {
+            Peer* q = known_peer(peer);
+            if (!q || !q->batch || q->batch->serial != serial) return false;  // the batch went with the link
+            q->batch->content[i] = token;
+            if (--q->batch->unanswered == 0) apply_batch(*q);
+            return token.has_value();  // apply_batch discarded it
+          },
+          false);
+    }
   }
 
-  // Applies a replicator's batch in order. A closed file's record is applied
-  // only with its content: the batch waits for the fetch, so nothing this
-  // server acknowledges depends on content only the replicator holds. If the
-  // replicator no longer has that version (it wrote or removed the file
-  // since; its later records say so), the close is applied without it.
-  void continue_reintegration(Peer& p) {
+  // The content tokens a batch holds are given back.
+  void end_batch(Peer& p) {
+    if (!p.batch) return;
+    for (auto& t : p.batch->content)
+      if (t) discard(*t);
+    p.batch.reset();
+  }
+
+  // The batch's first close of a file whose content its writer no longer has
+  // (it wrote, renamed or removed the file since): the batch stops before it,
+  // and the writer sends it again with the records that follow, which replace
+  // it. A close is applied without its content only when the writer has no
+  // record that replaces it, asked twice.
+  std::optional<std::size_t> stop_for_missing_content(Peer& p) {
+    auto& b = *p.batch;
+    std::optional<std::size_t> worst;
+    for (std::size_t i = 0; i < b.needs.size(); ++i)
+      if (!b.content[i] && (!worst || b.needs[i].first_close < b.needs[*worst].first_close)) worst = i;
+    if (!worst) {
+      p.stopped.reset();
+      return std::nullopt;
+    }
+    const auto& n = b.needs[*worst];
+    const std::pair at{b.records[n.first_close].origin_recno, b.records.back().origin_recno};
+    const bool nothing_new = p.stopped && p.stopped->first == at.first && p.stopped->second >= at.second;
+    if (nothing_new && at.first == state.peers[p.id].next_to_expect) {
+      p.stopped.reset();
+      log("reintegration of host " + std::to_string(p.id) + ": the content of " + n.path + " " +
+              to_string(n.version) + " could not be fetched and nothing replaces it; applied without it",
+          true);
+      return std::nullopt;
+    }
+    p.stopped = at;
+    return *worst;
+  }
+
+  // Applies a replicator's batch in order, with the content of the files it
+  // closes, then makes it durable and acknowledges it.
+  void apply_batch(Peer& p) {
     auto& b = *p.batch;
     auto& pc = state.peers[p.id];
-    for (; b.next < b.records.size(); ++b.next) {
-      const auto& r = b.records[b.next];
+    wire::ReintegrateReply reply{wire::Status::ok, 0, 0, "", "", {}};
+    const auto stop_need = stop_for_missing_content(p);
+    const std::size_t stop = stop_need ? b.needs[*stop_need].first_close : b.records.size();
+    bool journaled_any = false;
+    std::size_t i = b.from;
+    for (; i < stop; ++i) {
+      const auto& r = b.records[i];
       if (r.origin != p.id) {
-        p.batch.reset();
+        end_batch(p);
         return drop(p.id, "record " + std::to_string(r.recno) + " is from host " + std::to_string(r.origin) +
                               ", not from the sender");
       }
       if (r.origin_recno < pc.next_to_expect) continue;  // had it
       if (r.origin_recno > pc.next_to_expect) {
-        p.batch.reset();
+        end_batch(p);
         return drop(p.id, "record " + std::to_string(r.origin_recno) + " where " +
                               std::to_string(pc.next_to_expect) + " was expected");
       }
       const bool journaled = ports.journal.last_from(p.id) >= r.origin_recno;
       if (r.op != Op::noop) {
-        const auto d = cfg.version_rule(r, ports.store, b.later[b.next]);
+        const auto d = cfg.version_rule(r, ports.store, b.later[i]);
         if (d.verdict == Verdict::conflict) {
-          b.reply.status = wire::Status::conflict;
-          b.reply.conflicts = 1;
-          b.reply.reason = d.reason;
-          b.reply.conflict_path = d.path;
+          reply.status = wire::Status::conflict;
+          reply.conflicts = 1;
+          reply.reason = d.reason;
+          reply.conflict_path = d.path;
           std::set<std::string> names{d.path};
           for (auto& n : names_of(r)) names.insert(n);
-          for (const auto& n : names) describe_object(n, b.reply.server_state);
+          for (const auto& n : names) describe_object(n, reply.server_state);
           break;
-        }
-        if (d.verdict == Verdict::apply && r.op == Op::close && !b.content && !b.content_unavailable) {
-          wait_for_content(p, r);
-          return;
         }
         if (!journaled) {
           ports.journal.append(r);
-          b.journaled_any = true;
+          journaled_any = true;
         }
         if (d.verdict == Verdict::merge) merge_directory(ports.store, r);
         if (d.verdict == Verdict::apply) {
-          if (auto e = ports.store.apply(r, Origin::remote)) {
+          if (auto e = ports.store.apply(r, Origin::remote))
             log("record " + std::to_string(r.origin_recno) + " of host " + std::to_string(p.id) +
                     " journaled but not applicable: " + e->message,
                 true);
-          } else if (b.content) {
-            ports.store.install_data(r.path, r.obj_new, *b.content);
-          }
         }
       }
-      b.content.reset();
-      b.content_unavailable = false;
+      for (std::size_t k = 0; k < b.needs.size(); ++k)
+        if (b.needs[k].last == i && b.content[k])
+          ports.store.install_data(b.needs[k].path, b.needs[k].version, *b.content[k]);
       pc.next_to_expect = r.origin_recno + 1;
     }
+    if (stop_need && i == stop) {
+      const auto& n = b.needs[*stop_need];
+      reply.status = wire::Status::superseded;
+      reply.conflict_path = n.path;
+      reply.reason = "the content of " + n.path + " " + to_string(n.version) +
+                     " is no longer at its writer: send record " + std::to_string(b.records[stop].origin_recno) +
+                     " again with the records that replace it";
+      log("reintegration of host " + std::to_string(p.id) + " stops before record " +
+          std::to_string(b.records[stop].origin_recno) + ": " + reply.reason);
+    }
     make_durable();
-    b.reply.applied_through = pc.next_to_expect - 1;
-    send(p.id, b.reply);
-    const bool journaled_any = b.journaled_any;
-    p.batch.reset();
+    reply.applied_through = pc.next_to_expect - 1;
+    send(p.id, reply);
+    end_batch(p);
     fetch_missing(p.id);  // what a close applied without its content still lacks
     if (journaled_any) new_records();
-  }
-
-  // What the batch applied so far is made durable and forwarded; then the
-  // closed file's content is asked of the replicator, and the batch goes on
-  // when it has arrived.
-  void wait_for_content(Peer& p, const kml::Record& r) {
-    auto& b = *p.batch;
-    make_durable();
-    if (b.journaled_any) new_records();
-    b.journaled_any = false;
-    fetch(p.id, r.path, r.obj_new, r.path, r.obj_new,
-          [this, peer = p.id, at = b.next, version = r.obj_new](const std::optional<std::string>& token) {
-            Peer* q = known_peer(peer);
-            if (!q || !q->batch || q->batch->next != at) return;  // the batch went with the link
-            if (token) {
-              q->batch->content = *token;
-            } else {
-              q->batch->content_unavailable = true;
-              log("reintegration of host " + std::to_string(peer) + ": the content of " +
-                  q->batch->records[at].path + " " + to_string(version) +
-                  " could not be fetched; its close is applied without it");
-            }
-            continue_reintegration(*q);
-          });
   }
 
   // A replicator's question: the present state of some names, durable, as
@@ -1440,7 +1543,9 @@ struct Engine::Impl : fsm::PermitClientActions, fsm::ClientLinkActions, fsm::Per
             } else if constexpr (std::is_same_v<M, wire::ErrorReply>) {
               log("server reports: " + x.message, true);
             } else if constexpr (std::is_same_v<M, wire::Heartbeat>) {
-              if (link->connected()) fetch_missing(cfg.server);  // retry what failed
+              if (!link->connected()) return;
+              fetch_missing(cfg.server);  // retry what failed
+              if (resend && ++resend->heartbeats >= 2) send_batch();
             } else {
               drop(from, std::string("unexpected ") + std::string(wire::kind_name(M::kind)) +
                              " from the server");
@@ -1489,7 +1594,7 @@ struct Engine::Impl : fsm::PermitClientActions, fsm::ClientLinkActions, fsm::Per
     if (Peer* p = known_peer(peer)) {
       check(p->link.process(sle::Down{}));
       p->in_flight_flag = false;
-      p->batch.reset();  // what it applied is durable; the rest comes again
+      end_batch(*p);  // nothing of it was applied; it comes again
       pending_grants.erase(peer);
       break_after_grant.erase(peer);
       check(arbiter->process(pse::PeerLost{peer}));
@@ -1602,13 +1707,22 @@ std::string Engine::canonical_state() const {
     for (auto u : i.waiting) out += n(u) + ",";
     out += " internal_need=" + n(i.internal_need) + " link=" + i.link->state() +
            " server_last_at_welcome=" + n(i.server_last_at_welcome) + " next_to_send=" + n(i.next_to_send) +
-           " in_flight=" + n(i.in_flight) + "\n";
+           " in_flight=" + n(i.in_flight) + " sent_through=" + n(i.sent_through) + " resend=" +
+           (i.resend ? n(i.resend->after) + ":" + i.resend->path + ":" + n(static_cast<std::uint64_t>(i.resend->heartbeats))
+                     : "-") +
+           "\n";
   } else {
     out += "server permit=" + i.arbiter->state() + ":" + n(i.arbiter->epoch()) + " holder=" +
            (i.arbiter->holder() ? n(*i.arbiter->holder()) : "-") + " waiters=";
     for (auto h : i.arbiter->waiters()) out += n(h) + ",";
-    for (const auto& [id, p] : i.peers)
+    for (const auto& [id, p] : i.peers) {
       out += " peer=" + n(id) + ":" + p->link.state() + ":" + n(p->next_to_send) + ":" + n(p->in_flight_flag);
+      if (p->batch) {
+        out += ":batch=" + n(p->batch->records.front().origin_recno) + "-" + n(p->batch->records.back().origin_recno);
+        for (const auto& c : p->batch->content) out += c ? "+" : "?";
+      }
+      if (p->stopped) out += ":stopped=" + n(p->stopped->first) + "-" + n(p->stopped->second);
+    }
     for (const auto& [h, epoch] : i.pending_grants) out += " grant=" + n(h) + ":" + n(epoch);
     for (auto h : i.break_after_grant) out += " break_after=" + n(h);
     out += " local_waiters=";

@@ -80,7 +80,8 @@ namespace effect {
 struct Send { HostId to = 0; wire::Message message; };
 // Fetch the content of `path` at `version` from `from`; when it has arrived
 // (or failed) call data_arrived(id, ...). It is installed at install_path,
-// whose object must then be at install_version.
+// whose object must then be at install_version. The token given to
+// data_arrived stays valid until a Discard names it.
 struct Fetch {
   std::uint64_t id = 0;
   HostId from = 0;
@@ -94,10 +95,12 @@ struct UpcallReply { std::uint64_t upcall = 0; bool granted = false; };
 struct ConflictReport { ConflictInfo info; };
 struct Log { bool error = false; std::string text; };
 struct Drop { HostId peer = 0; std::string reason; };  // end this connection
+// The content behind a data_arrived token is no longer needed.
+struct Discard { std::string token; };
 }  // namespace effect
 
 using Effect = std::variant<effect::Send, effect::Fetch, effect::UpcallReply,
-                            effect::ConflictReport, effect::Log, effect::Drop>;
+                            effect::ConflictReport, effect::Log, effect::Drop, effect::Discard>;
 
 struct PeerStatus {
   HostId peer = 0;

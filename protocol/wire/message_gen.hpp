@@ -17,7 +17,7 @@ struct Filler {
   void operator()(std::string_view, T& v) { v = *rc::gen::arbitrary<T>(); }
   void operator()(std::string_view, bool& v) { v = *rc::gen::arbitrary<bool>(); }
   void operator()(std::string_view, Status& v) {
-    v = static_cast<Status>(*rc::gen::inRange<std::uint16_t>(0, 7));
+    v = static_cast<Status>(*rc::gen::inRange<std::uint16_t>(0, 8));
   }
   void operator()(std::string_view, Kind&) {}
   void operator()(std::string_view, Version& v) { v = *kml::testing::gen_version(); }

@@ -46,6 +46,7 @@ enum class Status : std::uint16_t {
   bad_request = 4,   // malformed or out of protocol
   busy = 5,          // try again later (permit being broken)
   internal = 6,
+  superseded = 7,    // reintegration: a closed file's content moved on at its writer; send again from there
 };
 
 // Connection set-up, sent by the side that connects. next_to_expect is the

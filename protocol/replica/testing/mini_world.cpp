@@ -80,6 +80,8 @@ void MiniWorld::collect(Host& h) {
             h.log.push_back("error: drop " + std::to_string(x.peer) + ": " + x.reason);
             const int peer = index_of(x.peer);
             disconnect((h.id == 100 ? peer : index_of(h.id)) - 1);
+          } else if constexpr (std::is_same_v<E, effect::Discard>) {
+            --h.tokens_held;
           }
         },
         e);
@@ -136,6 +138,7 @@ bool MiniWorld::step() {
       const auto obj = from.store.lookup(job.fetch.path);
       if (obj && obj->version == job.fetch.version) data = from.store.content(job.fetch.path);
     }
+    if (data) ++h.tokens_held;
     h.engine->data_arrived(job.fetch.id, data);
     collect(h);
     return true;
@@ -237,6 +240,7 @@ void MiniWorld::crash(Host& h) {
   h.store.crash();
   h.journal.crash();
   h.permit = false;
+  h.tokens_held = 0;  // the runtime's fetched content goes with it
   build_engine(h);
 }
 

@@ -45,6 +45,7 @@ struct Host {
   std::map<std::uint64_t, bool> answers;
   std::vector<ConflictInfo> conflict_reports;
   std::vector<std::string> log;
+  int tokens_held = 0;  // content tokens given to the engine and not yet discarded
   explicit Host(HostId h, std::string n) : id(h), name(std::move(n)), journal(h) {}
 };
 
