@@ -438,9 +438,8 @@ void PosixStore::install_data(std::string_view path, const Version& version, std
   if (copy_bytes(in.fd, out.fd, path)) return;
   // The times are the version's attributes, not the install's.
   const timespec times[2] = {before.st_atim, before.st_mtim};
-  if (::futimens(out.fd, times) != 0 || ::fsync(out.fd) != 0) return;
-  // Only once the content is durable does the mark go.
-  if (::fremovexattr(out.fd, kMissingXattr) == 0 || errno == ENODATA) missing_.erase(std::string(path));
+  if (::futimens(out.fd, times) != 0) return;
+  installed_.emplace_back(path, version);  // the mark goes at sync(), once the content is durable
 }
 
 std::vector<std::pair<std::string, Version>> PosixStore::missing_data() const {
@@ -457,7 +456,18 @@ int PosixStore::open_for_read(std::string_view path) const {
   return fd >= 0 ? fd : -errno;
 }
 
-void PosixStore::sync() { ::syncfs(root_fd_); }
+void PosixStore::sync() {
+  if (::syncfs(root_fd_) != 0) return;  // the marks stay: the content is fetched again
+  // Only once the content is durable does the mark go. Its removal becomes
+  // durable at the next sync; a crash before that only fetches it again.
+  for (const auto& [path, version] : installed_) {
+    const auto here = lookup(path);
+    if (!here || here->type != ObjType::file || here->version != version) continue;  // moved on since
+    Fd f(openat2_beneath(root_fd_, path.c_str(), O_RDONLY));
+    if (f.fd >= 0 && (::fremovexattr(f.fd, kMissingXattr) == 0 || errno == ENODATA)) missing_.erase(path);
+  }
+  installed_.clear();
+}
 
 void PosixStore::forget_missing_under(const std::string& path) {
   std::erase_if(missing_, [&](const std::string& p) { return at_or_under(p, path); });

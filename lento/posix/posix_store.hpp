@@ -56,6 +56,9 @@ class PosixStore final : public replica::Store {
   std::filesystem::path root_path_;
   int root_fd_ = -1;
   std::set<std::string> missing_;  // files whose content is to fetch
+  // Content installed since the last sync(): its missing mark goes once the
+  // content is durable (one syncfs for a batch, not one fsync per file).
+  std::vector<std::pair<std::string, Version>> installed_;
 };
 
 }  // namespace izo::posix

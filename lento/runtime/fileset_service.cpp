@@ -512,6 +512,7 @@ void FilesetService::finish_fetch(std::uint32_t ctoken, std::optional<std::strin
     engine_call([&](replica::Engine& e) { e.data_arrived(s->engine_fetch, token); });
   } else if (!failure) {
     store_->install_data(s->path, s->version, s->tmp.string());
+    store_->sync();  // the content is durable before the open it waits for reads it
   }
   if (failure && s->engine_fetch == 0) {
     for (const auto id : waiting_opens_[s->path]) reply_fetch(id, EIO);

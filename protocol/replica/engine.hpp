@@ -56,7 +56,7 @@ struct Config {
   // to prove that the checker notices.
   std::function<Decision(const kml::Record&, const StoreView&, const std::set<Version>&)>
       version_rule = decide;
-  std::size_t batch_records = 64;
+  std::size_t batch_records = 512;
 };
 
 struct Ports {

@@ -60,6 +60,8 @@ class Store : public StoreView {
 
   // The content of `path` at `version` has arrived; `token` is the runtime's
   // handle for it (MemoryStore: the bytes). Ignored if the object moved on.
+  // The file may count as missing until the next sync() (a store makes a
+  // batch of contents durable at once before it drops their missing marks).
   virtual void install_data(std::string_view path, const Version& version,
                             std::string_view token) = 0;
 

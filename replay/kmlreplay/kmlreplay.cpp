@@ -110,21 +110,27 @@ Result<ReplayReport> replay(const std::filesystem::path& kml_path, posix::PosixS
       case Verdict::conflict: report.records.push_back(outcome_of(r, Outcome::conflict, d.path + ": " + d.reason)); break;
     }
   }
+  std::vector<std::string> installed;
   for (const auto& [path, version] : store.missing_data()) {
     if (o.data_from) {
       const auto source = *o.data_from / path;
       struct stat st {};
       if (::lstat(source.c_str(), &st) == 0 && S_ISREG(st.st_mode) && posix::read_version(source) == version) {
         store.install_data(path, version, source.string());
-        if (const auto now = store.lookup(path); now && !now->data_missing) {
-          ++report.content_installed;
-          continue;
-        }
+        installed.push_back(path);
+        continue;
       }
     }
     report.content_missing.push_back(path);
   }
-  store.sync();
+  store.sync();  // installed content counts once durable
+  for (const auto& path : installed) {
+    if (const auto now = store.lookup(path); now && !now->data_missing) {
+      ++report.content_installed;
+    } else {
+      report.content_missing.push_back(path);
+    }
+  }
   if (!records.empty() && records.back().recno > position) {
     if (auto e = record_replayed_through(store.root(), records.back().recno)) return *e;
   }
