@@ -162,6 +162,11 @@ void expect_nowhere(MiniWorld& w, const std::string& path) {
 
 // Delivers one message or fetch at a time until `done` holds; false if the
 // world went quiet first.
+// How many times the trace shows `line` (a delivered message).
+std::ptrdiff_t seen(const MiniWorld& w, const std::string& line) {
+  return std::count(w.trace.begin(), w.trace.end(), line);
+}
+
 bool step_until(MiniWorld& w, const std::function<bool()>& done) {
   while (!done())
     if (!w.step()) return false;
@@ -401,9 +406,7 @@ TEST(ReplicaEngine, ServerAcknowledgesACloseOnlyOnceItsContentIsIn) {
   Host& a = w.client(0);
   Host& s = w.server();
   ASSERT_TRUE(w.write(a, "f0", "A's words"));  // the create goes first, the close after
-  ASSERT_TRUE(step_until(w, [&] {
-    return std::count(w.trace.begin(), w.trace.end(), "clientA -> server: reintegrate") == 2;
-  }));
+  ASSERT_TRUE(step_until(w, [&] { return seen(w, "clientA -> server: reintegrate") == 2; }));
   EXPECT_EQ(s.last_rcvd.load().peers[a.id].next_to_expect, 2u) << "only the create is in";
   ASSERT_TRUE(s.store.lookup("f0").has_value());
   EXPECT_EQ(s.store.lookup("f0")->size, 0u);
@@ -428,14 +431,10 @@ TEST(ReplicaEngine, AVersionItsWriterReplacedBeforeTheBackfetchIsNotAppliedWitho
   connect_all(w);
   Host& a = w.client(0);
   Host& s = w.server();
-  const auto replies = [&] {
-    return std::count(w.trace.begin(), w.trace.end(), "server -> clientA: reintegrate_reply");
-  };
+  const auto replies = [&] { return seen(w, "server -> clientA: reintegrate_reply"); };
   const auto before = replies();
   ASSERT_TRUE(w.write(a, "f0", "first"));
-  ASSERT_TRUE(step_until(w, [&] {
-    return std::count(w.trace.begin(), w.trace.end(), "clientA -> server: reintegrate") == 2;
-  }));
+  ASSERT_TRUE(step_until(w, [&] { return seen(w, "clientA -> server: reintegrate") == 2; }));
   ASSERT_TRUE(w.write(a, "f0", "second"));  // before the server's fetch is answered
   ASSERT_TRUE(step_until(w, [&] { return replies() == before + 2; }));
   ASSERT_TRUE(s.store.lookup("f0").has_value());
