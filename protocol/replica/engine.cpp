@@ -480,11 +480,9 @@ struct Engine::Impl : fsm::PermitClientActions, fsm::ClientLinkActions, fsm::Per
     while (from <= ports.journal.durable_recno()) {
       const auto chunk = ports.journal.read(from, cfg.batch_records);
       if (chunk.empty()) break;
-      for (const auto& r : chunk) {
-        if (r.recno > ports.journal.durable_recno()) return std::nullopt;
+      for (const auto& r : chunk)  // read() gives durable records only
         for (const auto& n : names_of(r))
           if (at_or_under(path, n)) return r.recno;
-      }
       from = chunk.back().recno + 1;
     }
     return std::nullopt;

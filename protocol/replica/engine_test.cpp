@@ -400,13 +400,21 @@ TEST(ReplicaEngine, ClientWinsCaseLearnsThatTheServerFreedTheName) {
 // the file's content. Until it has arrived the close is neither applied nor
 // acknowledged; a link lost meanwhile drops the waiting batch, and A sends
 // it again when it is back.
+// A (client 0) writes a new file, and the world runs until the batch with
+// its close has reached the server (the create goes first, the close after):
+// the server's fetch of the content is then on its way, not yet answered.
+bool write_until_its_close_is_in_flight(MiniWorld& w, Host& a, const std::string& path,
+                                        const std::string& content) {
+  return w.write(a, path, content) &&
+         step_until(w, [&] { return seen(w, "clientA -> server: reintegrate") == 2; });
+}
+
 TEST(ReplicaEngine, ServerAcknowledgesACloseOnlyOnceItsContentIsIn) {
   MiniWorld w(2);
   connect_all(w);
   Host& a = w.client(0);
   Host& s = w.server();
-  ASSERT_TRUE(w.write(a, "f0", "A's words"));  // the create goes first, the close after
-  ASSERT_TRUE(step_until(w, [&] { return seen(w, "clientA -> server: reintegrate") == 2; }));
+  ASSERT_TRUE(write_until_its_close_is_in_flight(w, a, "f0", "A's words"));
   EXPECT_EQ(s.last_rcvd.load().peers[a.id].next_to_expect, 2u) << "only the create is in";
   ASSERT_TRUE(s.store.lookup("f0").has_value());
   EXPECT_EQ(s.store.lookup("f0")->size, 0u);
@@ -433,8 +441,7 @@ TEST(ReplicaEngine, AVersionItsWriterReplacedBeforeTheBackfetchIsNotAppliedWitho
   Host& s = w.server();
   const auto replies = [&] { return seen(w, "server -> clientA: reintegrate_reply"); };
   const auto before = replies();
-  ASSERT_TRUE(w.write(a, "f0", "first"));
-  ASSERT_TRUE(step_until(w, [&] { return seen(w, "clientA -> server: reintegrate") == 2; }));
+  ASSERT_TRUE(write_until_its_close_is_in_flight(w, a, "f0", "first"));
   ASSERT_TRUE(w.write(a, "f0", "second"));  // before the server's fetch is answered
   ASSERT_TRUE(step_until(w, [&] { return replies() == before + 2; }));
   ASSERT_TRUE(s.store.lookup("f0").has_value());
