@@ -337,6 +337,13 @@ std::optional<std::string> MemoryStore::content(std::string_view path) const {
 
 std::string MemoryStore::dump() const { return dump(live_); }
 
+std::vector<std::string> MemoryStore::paths() const {
+  std::vector<std::string> out;
+  out.reserve(live_.names.size());
+  for (const auto& [path, ino] : live_.names) out.push_back(path);
+  return out;
+}
+
 std::string MemoryStore::canonical_state() const {
   return dump(live_) + (dirty_ ? "-- durable:\n" + dump(durable_) : "-- all durable\n");
 }

@@ -5,6 +5,7 @@
 #include <cstdint>
 #include <map>
 #include <string>
+#include <vector>
 
 #include "replica/store.hpp"
 
@@ -47,6 +48,8 @@ class MemoryStore final : public Store {
   // fingerprint of this disk.
   std::string canonical_state() const;
   std::size_t object_count() const { return live_.names.size(); }
+  // Every name in the tree, in path order ("" is the root).
+  std::vector<std::string> paths() const;
   // A file whose known content disagrees with its size, if any (the store
   // contradicting itself; the simulator checks this after every step).
   std::optional<std::string> inconsistency() const;

@@ -12,13 +12,24 @@ void CrashingLastRcvd::persist(const LastRcvdState& s) {
   state_ = s;
 }
 
+namespace {
+std::vector<HostId> numbered_clients(int n) {
+  std::vector<HostId> ids;
+  for (int i = 0; i < n; ++i) ids.push_back(static_cast<HostId>(101 + i));
+  return ids;
+}
+}  // namespace
+
 MiniWorld::MiniWorld(int clients, Policy policy, std::shared_ptr<ConflictHandler> handler)
+    : MiniWorld(100, numbered_clients(clients), policy, std::move(handler)) {}
+
+MiniWorld::MiniWorld(HostId server, const std::vector<HostId>& clients, Policy policy,
+                     std::shared_ptr<ConflictHandler> handler)
     : policy_(policy), handler_(std::move(handler)) {
-  hosts_.push_back(std::make_unique<Host>(100, "server"));
-  for (int i = 0; i < clients; ++i)
-    hosts_.push_back(std::make_unique<Host>(static_cast<HostId>(101 + i),
-                                            "client" + std::string(1, static_cast<char>('A' + i))));
-  links_.assign(static_cast<std::size_t>(clients), false);
+  hosts_.push_back(std::make_unique<Host>(server, "server"));
+  for (std::size_t i = 0; i < clients.size(); ++i)
+    hosts_.push_back(std::make_unique<Host>(clients[i], "client" + std::string(1, static_cast<char>('A' + i))));
+  links_.assign(clients.size(), false);
   for (auto& h : hosts_) build_engine(*h);
 }
 
@@ -30,12 +41,12 @@ void MiniWorld::build_engine(Host& h) {
   c.policy = policy_;
   c.handler = handler_;
   c.batch_records = 8;
-  if (h.id == 100) {
+  if (is_server(h)) {
     c.role = Role::server;
     for (std::size_t i = 1; i < hosts_.size(); ++i) c.replicators.push_back(hosts_[i]->id);
   } else {
     c.role = Role::client;
-    c.server = 100;
+    c.server = server().id;
   }
   h.engine.reset();
   h.engine = std::make_unique<Engine>(c, Ports{h.store, h.journal, h.last_rcvd});
@@ -58,7 +69,7 @@ void MiniWorld::collect(Host& h) {
           using E = std::decay_t<decltype(x)>;
           if constexpr (std::is_same_v<E, effect::Send>) {
             const int to = index_of(x.to);
-            const int client = (h.id == 100 ? to : index_of(h.id)) - 1;
+            const int client = (is_server(h) ? to : index_of(h.id)) - 1;
             if (client < 0 || !links_[static_cast<std::size_t>(client)]) return;  // no connection: lost
             InFlight m{h.id, x.to, {}};
             wire::encode_message(x.message, m.payload);
@@ -79,7 +90,7 @@ void MiniWorld::collect(Host& h) {
           } else if constexpr (std::is_same_v<E, effect::Drop>) {
             h.log.push_back("error: drop " + std::to_string(x.peer) + ": " + x.reason);
             const int peer = index_of(x.peer);
-            disconnect((h.id == 100 ? peer : index_of(h.id)) - 1);
+            disconnect((is_server(h) ? peer : index_of(h.id)) - 1);
           } else if constexpr (std::is_same_v<E, effect::Discard>) {
             --h.tokens_held;
           }
@@ -132,7 +143,7 @@ bool MiniWorld::step() {
     Host& h = host(job.host);
     std::optional<std::string> data;
     const int src = index_of(job.fetch.from);
-    const int client = (h.id == 100 ? src : index_of(h.id)) - 1;
+    const int client = (is_server(h) ? src : index_of(h.id)) - 1;
     if (client >= 0 && links_[static_cast<std::size_t>(client)]) {
       Host& from = host(job.fetch.from);
       const auto obj = from.store.lookup(job.fetch.path);
@@ -182,46 +193,18 @@ bool MiniWorld::local_update(Host& h, kml::Record r, const std::string* content)
 }
 
 bool MiniWorld::write(Host& h, const std::string& path, const std::string& content) {
-  if (!h.store.lookup(path)) {
-    kml::Record c;
-    c.op = kml::Op::create;
-    c.path = path;
-    c.attrs.mode = 0100644;
-    if (!local_update(h, c)) return false;
-  }
-  kml::Record close;
-  close.op = kml::Op::close;
-  close.path = path;
-  close.obj_old = h.store.lookup(path)->version;
-  close.attrs.valid = IZO_ATTR_SIZE;
-  close.attrs.size = content.size();
-  return local_update(h, close, &content);
+  if (!h.store.lookup(path) && !local_update(h, create_record(path))) return false;
+  return local_update(h, *close_record(h.store, path, content.size()), &content);
 }
 
-bool MiniWorld::mkdir(Host& h, const std::string& path) {
-  kml::Record r;
-  r.op = kml::Op::mkdir;
-  r.path = path;
-  r.attrs.mode = 040755;
-  return local_update(h, r);
-}
+bool MiniWorld::mkdir(Host& h, const std::string& path) { return local_update(h, mkdir_record(path)); }
 
 bool MiniWorld::unlink(Host& h, const std::string& path) {
-  kml::Record r;
-  r.op = kml::Op::unlink;
-  r.path = path;
-  r.obj_old = h.store.lookup(path)->version;
-  return local_update(h, r);
+  return local_update(h, *unlink_record(h.store, path));
 }
 
 bool MiniWorld::rename(Host& h, const std::string& from, const std::string& to) {
-  kml::Record r;
-  r.op = kml::Op::rename;
-  r.path = from;
-  r.path2 = to;
-  r.obj_old = h.store.lookup(from)->version;
-  if (auto t = h.store.lookup(to)) r.target_old = t->version;
-  return local_update(h, r);
+  return local_update(h, *rename_record(h.store, from, to));
 }
 
 std::optional<Error> MiniWorld::resolve(Host& h, std::uint64_t conflict, fsm::Winner winner) {
@@ -231,7 +214,7 @@ std::optional<Error> MiniWorld::resolve(Host& h, std::uint64_t conflict, fsm::Wi
 }
 
 void MiniWorld::crash(Host& h) {
-  if (h.id == 100) {
+  if (is_server(h)) {
     for (int i = 0; i < clients(); ++i) disconnect(i);
   } else {
     disconnect(index_of(h.id) - 1);

@@ -53,6 +53,10 @@ class MiniWorld {
  public:
   MiniWorld(int clients, Policy policy = Policy::server_wins,
             std::shared_ptr<ConflictHandler> handler = nullptr);
+  // Hosts with given ids (versions and records name their hosts: a world
+  // rebuilt from captured KMLs must use the ids they carry).
+  MiniWorld(HostId server, const std::vector<HostId>& clients, Policy policy = Policy::server_wins,
+            std::shared_ptr<ConflictHandler> handler = nullptr);
 
   Host& server() { return *hosts_.at(0); }
   Host& client(int i) { return *hosts_.at(static_cast<std::size_t>(i) + 1); }
@@ -84,6 +88,10 @@ class MiniWorld {
   // The host dies: what was not synced is lost, its engine is rebuilt from
   // durable state, and its links are down.
   void crash(Host& h);
+  // The host's engine starts again from its ports as they are (a world set
+  // up by hand: store, journal and last_rcvd filled, then the engine reads
+  // them). Nothing is lost if everything was synced.
+  void restart(Host& h) { crash(h); }
 
   // Messages waiting from `from` to `to`.
   std::size_t queued(HostId from, HostId to) const;
@@ -101,6 +109,7 @@ class MiniWorld {
   };
 
   Host& host(HostId id);
+  bool is_server(const Host& h) const { return h.id == hosts_.front()->id; }
   int index_of(HostId id) const;
   void build_engine(Host& h);
   void collect(Host& h);
