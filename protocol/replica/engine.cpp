@@ -579,6 +579,13 @@ struct Engine::Impl : fsm::PermitClientActions, fsm::ClientLinkActions, fsm::Per
       send_batch();
       return;
     }
+    if (m.status == wire::Status::conflict && state.superseded.contains(next_to_send)) {
+      // A batch sent before a resolution replaced the record: the refusal
+      // is of something this host no longer says; its noop goes instead.
+      log("server refused record " + std::to_string(next_to_send) + ", replaced here since: " + m.reason);
+      send_batch();
+      return;
+    }
     if (m.status == wire::Status::conflict && !m.server_state.empty()) {
       for (const auto& r : m.server_state) {
         if (auto bad = kml::check(r)) return drop(cfg.server, "server state refused: " + bad->message);
@@ -809,18 +816,56 @@ struct Engine::Impl : fsm::PermitClientActions, fsm::ClientLinkActions, fsm::Per
     if (server_has(local->version)) return std::nullopt;
     if (local->type == ObjType::file && local->data_missing) return std::nullopt;
     const std::string copy = conflict_name(path, cfg.self_name, local->version);
-    kml::Record create;
-    create.op = local->type == ObjType::file ? Op::create : Op::symlink;
-    create.path = copy;
-    create.attrs.mode = local->mode;
-    create.writer = {0, local->uid, local->gid};  // the copy keeps its owner
-    if (local->type == ObjType::symlink) create.path2 = local->target;
-    journal_local(create);
-    if (local->type == ObjType::file) {
-      check(ports.store.copy(path, copy));
-      journal_close(copy, ports.store.lookup(copy)->size);
-    }
+    journal_copy(path, copy, *local);
     return copy;
+  }
+
+  // Journals a copy of this host's object `local` at `from` under the free
+  // name `to`: a file with its content, a symlink, or an empty directory.
+  void journal_copy(const std::string& from, const std::string& to, const ObjectInfo& local) {
+    kml::Record create;
+    create.op = local.type == ObjType::file ? Op::create : local.type == ObjType::dir ? Op::mkdir : Op::symlink;
+    create.path = to;
+    create.attrs.mode = local.mode;
+    create.writer = {0, local.uid, local.gid};  // the copy keeps its owner
+    if (local.type == ObjType::symlink) create.path2 = local.target;
+    journal_local(create);
+    if (local.type == ObjType::file) {
+      check(ports.store.copy(from, to));
+      journal_close(to, ports.store.lookup(to)->size);
+    }
+  }
+
+  // Server wins at a directory the server removed, under which this host
+  // made or changed things: they cannot stay where they are (the server
+  // refuses anything under a directory it no longer has), so this host's
+  // versions under it are copied into a new directory under a conflict
+  // name, and the directory here is emptied for the server's removal. The
+  // names emptied join `contested`: none of this host's records there is
+  // carried over (supersede_closure took them all, as they lie under `dir`).
+  std::optional<std::string> keep_local_tree(const std::string& dir, const std::map<std::string, ServerBase>& bases,
+                                             std::set<std::string>& contested) {
+    const auto local = ports.store.lookup(dir);
+    if (!local || local->type != ObjType::dir) return std::nullopt;
+    std::vector<std::string> under;  // parents before children (map order)
+    for (const auto& [name, base] : bases)
+      if (name.size() > dir.size() && at_or_under(name, dir) && ports.store.lookup(name)) under.push_back(name);
+    if (under.empty()) return std::nullopt;
+    const std::string root = conflict_name(dir, cfg.self_name, local->version);
+    journal_copy(dir, root, *local);
+    for (const auto& name : under) {
+      const auto obj = ports.store.lookup(name);
+      const bool own = obj->type == ObjType::dir || (!server_has(obj->version) && !obj->data_missing);
+      if (own) journal_copy(name, root + name.substr(dir.size()), *obj);
+    }
+    for (auto it = under.rbegin(); it != under.rend(); ++it) {
+      kml::Record rm;
+      rm.op = ports.store.lookup(*it)->type == ObjType::dir ? Op::rmdir : Op::unlink;
+      rm.path = *it;
+      check(ports.store.force(rm));
+      contested.insert(*it);
+    }
+    return root;
   }
 
   // Journals the close of the file at `path`, at its present version, with `size`.
@@ -848,6 +893,11 @@ struct Engine::Impl : fsm::PermitClientActions, fsm::ClientLinkActions, fsm::Per
       std::set<std::string> contested{c.info.path};
       for (const auto& [n, v] : remote_final)
         if (bases.at(n).version != v) contested.insert(n);
+      for (const auto& n : std::set<std::string>(contested)) {
+        const auto [last, after] = server_side(c.remote, n);
+        if (last && !after.exists())
+          if (auto copy = keep_local_tree(n, bases, contested)) c.info.kept.push_back(*copy);
+      }
       for (const auto& n : contested)
         if (auto copy = keep_local_copy(n)) c.info.kept.push_back(*copy);
       for (const auto& r : c.remote) {

@@ -149,6 +149,31 @@ TEST(ReplicaEngine, DisconnectedClientJournalsAndReintegratesOnReconnection) {
   EXPECT_EQ(errors_of(w), "");
 }
 
+TEST(ReplicaEngine, ServerWinsOverADirectoryItRemovedKeepsTheClientsNewFileInACopyOfTheDirectory) {
+  // Found by kmlconflicts (replay/corpus/conflicts/server_rmdir_client_adds_inside):
+  // the client could not remove its directory for the server, and resent
+  // its file's creation for ever.
+  MiniWorld w(1, Policy::server_wins);
+  connect_all(w);
+  ASSERT_TRUE(w.mkdir(w.server(), "d"));
+  w.run();
+  w.disconnect(0);
+  ASSERT_TRUE(w.rmdir(w.server(), "d"));
+  ASSERT_TRUE(w.write(w.client(0), "d/x", "made offline"));
+  w.connect(0);
+  w.run();  // throws if it never goes quiet
+  for (Host* h : {&w.server(), &w.client(0)}) {
+    EXPECT_FALSE(h->store.lookup("d").has_value()) << h->name;
+    std::string kept;
+    for (const auto& p : h->store.paths())
+      if (p.starts_with("d.izo-conflict-clientA-") && p.ends_with("/x")) kept = p;
+    ASSERT_FALSE(kept.empty()) << h->name << ":\n" << h->store.dump();
+    EXPECT_EQ(h->store.content(kept), "made offline") << h->name;
+  }
+  expect_converged(w);
+  EXPECT_EQ(errors_of(w), "");
+}
+
 // Every host holds `content` at `path`.
 void expect_everywhere(MiniWorld& w, const std::string& path, const std::string& content) {
   for (Host* h : {&w.server(), &w.client(0), &w.client(1)})

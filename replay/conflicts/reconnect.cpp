@@ -130,19 +130,23 @@ Result<Reconnection> reconnect(const Divergence& d, replica::Policy policy) {
     keep_record();
     return out;
   }
-  if (policy == replica::Policy::manual) {
+  // Manual: a person resolves every quarantined conflict for the server,
+  // again while resolutions bring new ones (a bounded number of rounds).
+  for (int round = 0; policy == replica::Policy::manual && round < 8; ++round) {
+    std::size_t resolved = 0;
     for (Host* h : {&server, &client})
       for (const auto& c : h->engine->status().conflicts) {
         if (auto e = w.resolve(*h, c.id, fsm::Winner::server))
           out.errors.push_back(h->name + ": resolving conflict " + std::to_string(c.id) + ": " + e->message);
-        ++out.resolved_by_hand;
+        ++resolved;
       }
+    if (resolved == 0) break;
+    out.resolved_by_hand += resolved;
     if (!settle()) {
       keep_record();
       return out;
     }
   }
-
   for (Host* h : {&server, &client})
     for (const auto& c : h->conflict_reports) out.conflicts.push_back({h->name, c.path, c.reason});
   out.server_after = snapshot(server.store);

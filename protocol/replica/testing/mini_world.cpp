@@ -203,6 +203,10 @@ bool MiniWorld::unlink(Host& h, const std::string& path) {
   return local_update(h, *unlink_record(h.store, path));
 }
 
+bool MiniWorld::rmdir(Host& h, const std::string& path) {
+  return local_update(h, *rmdir_record(h.store, path));
+}
+
 bool MiniWorld::rename(Host& h, const std::string& from, const std::string& to) {
   return local_update(h, *rename_record(h.store, from, to));
 }

@@ -76,6 +76,7 @@ class MiniWorld {
   bool write(Host& h, const std::string& path, const std::string& content);
   bool mkdir(Host& h, const std::string& path);
   bool unlink(Host& h, const std::string& path);
+  bool rmdir(Host& h, const std::string& path);
   bool rename(Host& h, const std::string& from, const std::string& to);
 
   // Presto on `h` asks for the permit without waiting; returns the upcall id
