@@ -54,8 +54,8 @@ class Store : public StoreView {
   // resolution adopting the other side. Same refusals as apply.
   virtual std::optional<Error> force(const kml::Record& r) = 0;
 
-  // Copies the object at `from` (file or symlink, with its content) to the
-  // new name `to`, which must be free. For conflict copies.
+  // Copies the content (and extended attributes) of the file at `from` into
+  // the file `to`, just created for it. For conflict copies.
   virtual std::optional<Error> copy(std::string_view from, std::string_view to) = 0;
 
   // The content of `path` at `version` has arrived; `token` is the runtime's

@@ -205,11 +205,15 @@ int kmlconflicts_main(const std::vector<std::string>& args, std::ostream& out, s
   if (!r->stalled.empty()) {
     // Show the loop: the last messages of the trace.
     const auto& t = r->trace;
+    const std::vector<std::string> last(t.size() > 12 ? t.end() - 12 : t.begin(), t.end());
+    if (o.json) {
+      out << nlohmann::json{{"stalled", r->stalled}, {"last_messages", last}, {"logs", r->logs}}.dump() << "\n";
+      return kConflictsDiffer;
+    }
     out << "kmlconflicts: the reconnection never went quiet (" << r->stalled << "); its last messages:\n";
-    for (std::size_t i = t.size() > 12 ? t.size() - 12 : 0; i < t.size(); ++i) out << "  " << t[i] << "\n";
+    for (const auto& m : last) out << "  " << m << "\n";
     if (o.trace)
-      for (std::size_t i = 0; i < r->logs.size() && i < 60; ++i) out << "  log " << r->logs[i] << "\n";
-    if (o.json) out << nlohmann::json{{"stalled", r->stalled}}.dump() << "\n";
+      for (const auto& l : r->logs) out << "  log " << l << "\n";
     return kConflictsDiffer;
   }
   const auto oracle = unison_conflicts(r->common, r->server_before, r->client_before);
