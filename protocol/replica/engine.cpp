@@ -847,23 +847,24 @@ struct Engine::Impl : fsm::PermitClientActions, fsm::ClientLinkActions, fsm::Per
                                              std::set<std::string>& contested) {
     const auto local = ports.store.lookup(dir);
     if (!local || local->type != ObjType::dir) return std::nullopt;
-    std::vector<std::string> under;  // parents before children (map order)
+    std::vector<std::pair<std::string, ObjectInfo>> under;  // parents before children (map order)
     for (const auto& [name, base] : bases)
-      if (name.size() > dir.size() && at_or_under(name, dir) && ports.store.lookup(name)) under.push_back(name);
+      if (name.size() > dir.size() && at_or_under(name, dir))
+        if (auto obj = ports.store.lookup(name)) under.emplace_back(name, *obj);
     if (under.empty()) return std::nullopt;
     const std::string root = conflict_name(dir, cfg.self_name, local->version);
     journal_copy(dir, root, *local);
-    for (const auto& name : under) {
-      const auto obj = ports.store.lookup(name);
-      const bool own = obj->type == ObjType::dir || (!server_has(obj->version) && !obj->data_missing);
-      if (own) journal_copy(name, root + name.substr(dir.size()), *obj);
+    for (const auto& [name, obj] : under) {
+      // Every directory, to hold what is under it; this host's versions the server lacks.
+      const bool copied = obj.type == ObjType::dir || (!server_has(obj.version) && !obj.data_missing);
+      if (copied) journal_copy(name, root + name.substr(dir.size()), obj);
     }
     for (auto it = under.rbegin(); it != under.rend(); ++it) {
       kml::Record rm;
-      rm.op = ports.store.lookup(*it)->type == ObjType::dir ? Op::rmdir : Op::unlink;
-      rm.path = *it;
+      rm.op = it->second.type == ObjType::dir ? Op::rmdir : Op::unlink;
+      rm.path = it->first;
       check(ports.store.force(rm));
-      contested.insert(*it);
+      contested.insert(it->first);
     }
     return root;
   }
@@ -893,11 +894,9 @@ struct Engine::Impl : fsm::PermitClientActions, fsm::ClientLinkActions, fsm::Per
       std::set<std::string> contested{c.info.path};
       for (const auto& [n, v] : remote_final)
         if (bases.at(n).version != v) contested.insert(n);
-      for (const auto& n : std::set<std::string>(contested)) {
-        const auto [last, after] = server_side(c.remote, n);
-        if (last && !after.exists())
+      for (const auto& [n, v] : remote_final)
+        if (!v.exists() && contested.contains(n))
           if (auto copy = keep_local_tree(n, bases, contested)) c.info.kept.push_back(*copy);
-      }
       for (const auto& n : contested)
         if (auto copy = keep_local_copy(n)) c.info.kept.push_back(*copy);
       for (const auto& r : c.remote) {
@@ -1493,6 +1492,11 @@ struct Engine::Impl : fsm::PermitClientActions, fsm::ClientLinkActions, fsm::Per
     const auto stop_need = stop_for_missing_content(p);
     const std::size_t stop = stop_need ? b.needs[*stop_need].first_close : b.records.size();
     bool journaled_any = false;
+    // Each content is installed right after its file's last record.
+    std::vector<std::size_t> by_last(b.needs.size());
+    for (std::size_t k = 0; k < by_last.size(); ++k) by_last[k] = k;
+    std::sort(by_last.begin(), by_last.end(), [&](auto x, auto y) { return b.needs[x].last < b.needs[y].last; });
+    auto next_install = by_last.begin();
     std::size_t i = b.from;
     for (; i < stop; ++i) {
       const auto& r = b.records[i];
@@ -1532,9 +1536,9 @@ struct Engine::Impl : fsm::PermitClientActions, fsm::ClientLinkActions, fsm::Per
                 true);
         }
       }
-      for (std::size_t k = 0; k < b.needs.size(); ++k)
-        if (b.needs[k].last == i && b.content[k])
-          ports.store.install_data(b.needs[k].path, b.needs[k].version, *b.content[k]);
+      for (; next_install != by_last.end() && b.needs[*next_install].last <= i; ++next_install)
+        if (const auto& n = b.needs[*next_install]; n.last == i && b.content[*next_install])
+          ports.store.install_data(n.path, n.version, *b.content[*next_install]);
       pc.next_to_expect = r.origin_recno + 1;
     }
     if (stop_need && i == stop) {

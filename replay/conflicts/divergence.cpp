@@ -42,6 +42,12 @@ std::string content_of(const Divergence& d, const kml::Record& r) {
   return "written by host " + std::to_string(r.origin) + " in its record " + std::to_string(r.origin_recno) + "\n";
 }
 
+std::optional<Error> apply_as_made(replica::MemoryStore& store, const Divergence& d, const kml::Record& r) {
+  if (auto e = store.apply(r, replica::Origin::local)) return e;
+  if (r.op == kml::Op::close) return store.write_content(r.path, content_of(d, r));
+  return std::nullopt;
+}
+
 std::optional<Error> check(const Divergence& d) {
   if (d.server_id == 0 || d.client_id == 0) return Error{"the server's and the client's host ids must be known", 0};
   if (d.server_id == d.client_id) return Error{"the server and the client have one host id", 0};

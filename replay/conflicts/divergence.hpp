@@ -15,6 +15,7 @@
 
 #include "kml/record.hpp"
 #include "replica/journal.hpp"
+#include "replica/memory_store.hpp"
 #include "util/result.hpp"
 
 namespace izo::replay::conflicts {
@@ -41,6 +42,10 @@ struct Divergence {
 // record's origin and number, so that two contents are equal exactly when
 // the same close wrote them (a KML holds sizes, not bytes).
 std::string content_of(const Divergence& d, const kml::Record& r);
+
+// `store` carries out `r` as Presto made it on its host: applied as a local
+// update, with the content its close wrote (content_of).
+std::optional<Error> apply_as_made(replica::MemoryStore& store, const Divergence& d, const kml::Record& r);
 
 // Whether the KMLs and counters describe two replicas that can have parted
 // this way: record numbers in order from 1, the client's records all its

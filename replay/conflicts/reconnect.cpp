@@ -16,18 +16,13 @@ using replica::testing::MiniWorld;
 // a few per record (MiniWorld's batches are of 8 records) and then some.
 int max_steps(const Divergence& d) { return 2000 + 20 * static_cast<int>(d.server.size() + d.client.size()); }
 
-// Presto made this update here: the store carries it out, with the content
-// the close wrote.
+// Presto made this update here; an error names the record.
 std::optional<Error> put(Host& h, const Divergence& d, const kml::Record& r, const char* side) {
-  const auto fail = [&](const std::string& why) {
+  if (auto e = apply_as_made(h.store, d, r))
     return Error{std::string(side) + " KML record " + std::to_string(r.recno) + " (" +
                      std::string(kml::op_name(r.op)) + " " + r.path + ") cannot be applied to build the " +
-                     h.name + "'s tree: " + why,
+                     h.name + "'s tree: " + e->message,
                  0};
-  };
-  if (auto e = h.store.apply(r, replica::Origin::local)) return fail(e->message);
-  if (r.op == kml::Op::close)
-    if (auto e = h.store.write_content(r.path, content_of(d, r))) return fail(e->message);
   return std::nullopt;
 }
 
@@ -109,6 +104,12 @@ Result<Reconnection> reconnect(const Divergence& d, replica::Policy policy) {
   out.client_before = snapshot(client.store);
 
   w.connect(0);
+  const auto keep_record = [&] {
+    out.trace = w.trace;
+    out.logs.clear();
+    for (Host* h : {&server, &client})
+      for (const auto& l : h->log) out.logs.push_back(h->name + ": " + l);
+  };
   // A reconnection that never goes quiet is a finding, not a crash of the
   // tool: it is reported with the messages that keep going round.
   const auto settle = [&] {
@@ -117,19 +118,11 @@ Result<Reconnection> reconnect(const Divergence& d, replica::Policy policy) {
       return true;
     } catch (const std::runtime_error& e) {
       out.stalled = e.what();
+      keep_record();
       return false;
     }
   };
-  const auto keep_record = [&] {
-    out.trace = w.trace;
-    out.logs.clear();
-    for (Host* h : {&server, &client})
-      for (const auto& l : h->log) out.logs.push_back(h->name + ": " + l);
-  };
-  if (!settle()) {
-    keep_record();
-    return out;
-  }
+  if (!settle()) return out;
   // Manual: a person resolves every quarantined conflict for the server,
   // again while resolutions bring new ones (a bounded number of rounds).
   for (int round = 0; policy == replica::Policy::manual && round < 8; ++round) {
@@ -142,10 +135,7 @@ Result<Reconnection> reconnect(const Divergence& d, replica::Policy policy) {
       }
     if (resolved == 0) break;
     out.resolved_by_hand += resolved;
-    if (!settle()) {
-      keep_record();
-      return out;
-    }
+    if (!settle()) return out;
   }
   for (Host* h : {&server, &client})
     for (const auto& c : h->conflict_reports) out.conflicts.push_back({h->name, c.path, c.reason});

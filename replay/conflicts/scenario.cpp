@@ -158,10 +158,8 @@ Result<Divergence> play(const Scenario& s) {
       // The client had everything in common: the server's records so far.
       parted = true;
       d.server_through = server.journal.last_recno();
-      for (const auto& r : server.journal.records()) {
-        if (auto e = client.store.apply(r, replica::Origin::local)) return Error{"common tree: " + e->message, 0};
-        if (r.op == kml::Op::close) (void)client.store.write_content(r.path, content_of(d, r));
-      }
+      for (const auto& r : server.journal.records())
+        if (auto e = apply_as_made(client.store, d, r)) return Error{"common tree: " + e->message, 0};
     }
     if (auto e = perform(step.side == "server" ? server : client, step, d)) return *e;
   }
