@@ -281,7 +281,9 @@ struct Engine::Impl : fsm::PermitClientActions, fsm::ClientLinkActions, fsm::Per
     for (std::size_t i = 0; i < tail.size(); ++i) {
       const auto& r = tail[i];
       if (r.op == Op::noop || settled(r)) continue;
-      const auto d = cfg.version_rule(r, ports.store, later[i]);
+      auto d = cfg.version_rule(r, ports.store, later[i]);
+      if (d.verdict == Verdict::conflict && applied_later(std::span(tail).subspan(i + 1), ports.store))
+        continue;  // the store holds a later record of the tail: this one is in it
       if (d.verdict == Verdict::apply) {
         check(ports.store.apply(r, r.origin == cfg.self ? Origin::local : Origin::remote));
         ++applied;
@@ -529,7 +531,7 @@ struct Engine::Impl : fsm::PermitClientActions, fsm::ClientLinkActions, fsm::Per
                              std::to_string(pc.next_to_expect) + " was expected");
         return;
       }
-      apply_remote(r, later[i]);
+      apply_remote(r, later[i], std::span(recs).subspan(i + 1));
       pc.next_to_expect = r.recno + 1;
     }
     forget_old_descriptions();
@@ -540,7 +542,20 @@ struct Engine::Impl : fsm::PermitClientActions, fsm::ClientLinkActions, fsm::Per
     if (in_flight == false && link->state() != "forwarding") send_batch();
   }
 
-  void apply_remote(const kml::Record& r, const std::set<Version>& later) {
+  // A forwarded record that finds this replica past it was applied here
+  // before a crash lost the counter that said so, when a later record of its
+  // batch is here already, or when the record's object is gone, a later
+  // record of the batch removes it, and no update made here touches it.
+  bool applied_before_a_crash(const kml::Record& r, std::span<const kml::Record> rest) {
+    if (applied_later(rest, ports.store)) return true;
+    if (ports.store.lookup(r.path) || !removed_later(rest, r.path)) return false;
+    for (const auto& own : ports.journal.read(server_counters().acked + 1, SIZE_MAX))
+      if (touches(own, r.path)) return false;
+    return true;
+  }
+
+  // `rest`: the records after `r` in its batch.
+  void apply_remote(const kml::Record& r, const std::set<Version>& later, std::span<const kml::Record> rest) {
     if (r.op == Op::noop || covered_by_description(r)) return;
     for (auto& held : state.quarantined) {
       if (touches(r, held.path)) {
@@ -550,6 +565,7 @@ struct Engine::Impl : fsm::PermitClientActions, fsm::ClientLinkActions, fsm::Per
       }
     }
     const auto d = cfg.version_rule(r, ports.store, later);
+    if (d.verdict == Verdict::conflict && applied_before_a_crash(r, rest)) return;
     if (d.verdict == Verdict::apply) {
       if (auto e = ports.store.apply(r, Origin::remote)) {
         open_case(r, Decision{Verdict::conflict, r.path, e->message});
@@ -1513,7 +1529,13 @@ struct Engine::Impl : fsm::PermitClientActions, fsm::ClientLinkActions, fsm::Per
       }
       const bool journaled = ports.journal.last_from(p.id) >= r.origin_recno;
       if (r.op != Op::noop) {
-        const auto d = cfg.version_rule(r, ports.store, b.later[i]);
+        // A record this server journaled is in its store (recovery replays
+        // the journal past the store's synced point): it comes again only
+        // because a crash lost the counters that said so.
+        auto d = journaled ? Decision{Verdict::duplicate, r.path, "journaled here before a crash"}
+                           : cfg.version_rule(r, ports.store, b.later[i]);
+        if (d.verdict == Verdict::conflict && applied_later(std::span(b.records).subspan(i + 1), ports.store))
+          d = Decision{Verdict::duplicate, r.path, "applied before a crash"};
         if (d.verdict == Verdict::conflict) {
           reply.status = wire::Status::conflict;
           reply.conflicts = 1;

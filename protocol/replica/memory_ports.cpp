@@ -13,7 +13,13 @@ std::uint64_t MemoryJournal::append(kml::Record r) {
     r.origin_recno = r.recno;
   }
   records_.push_back(std::move(r));
+  if (on_change) on_change();
   return records_.size();
+}
+
+void MemoryJournal::sync() {
+  durable_ = records_.size();
+  if (on_change) on_change();
 }
 
 std::vector<kml::Record> MemoryJournal::read(std::uint64_t from, std::size_t max) const {
@@ -30,6 +36,11 @@ std::uint64_t MemoryJournal::last_from(HostId origin) const {
 }
 
 void MemoryJournal::crash() { records_.resize(durable_); }
+
+void MemoryJournal::crash_keeping(std::uint64_t n) {
+  records_.resize(std::clamp<std::uint64_t>(n, durable_, records_.size()));
+  durable_ = records_.size();
+}
 
 std::string MemoryJournal::canonical_state() const {
   std::string out = "journal durable=" + std::to_string(durable_) + " ";

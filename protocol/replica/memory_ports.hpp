@@ -2,6 +2,7 @@
 // loses what was not synced), for the tests and the simulator.
 #pragma once
 
+#include <functional>
 #include <map>
 
 #include "replica/journal.hpp"
@@ -15,11 +16,16 @@ class MemoryJournal final : public Journal {
   std::uint64_t last_recno() const override { return records_.size(); }
   std::uint64_t durable_recno() const override { return durable_; }
   std::uint64_t append(kml::Record r) override;
-  void sync() override { durable_ = records_.size(); }
+  void sync() override;
   std::vector<kml::Record> read(std::uint64_t from, std::size_t max) const override;
   std::uint64_t last_from(HostId origin) const override;
 
   void crash();  // records after the last sync are gone
+  // A machine crash that kept the first `n` records (never fewer than were
+  // synced: the disk may have written some of the rest before it stopped).
+  void crash_keeping(std::uint64_t n);
+  // Called after every append and sync() (see MemoryStore::on_change).
+  std::function<void()> on_change;
   const std::vector<kml::Record>& records() const { return records_; }
   // Every record and the durable mark: the model checker's fingerprint.
   std::string canonical_state() const;

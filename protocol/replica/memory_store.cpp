@@ -153,6 +153,27 @@ std::optional<Error> MemoryStore::set_attrs(const kml::Record& r, Inode& ino, Or
 }
 
 std::optional<Error> MemoryStore::apply(const kml::Record& r, Origin origin) {
+  return changed(apply_here(r, origin));
+}
+
+std::optional<Error> MemoryStore::force(const kml::Record& r) { return changed(force_here(r)); }
+
+std::optional<Error> MemoryStore::copy(std::string_view from, std::string_view to) {
+  return changed(copy_here(from, to));
+}
+
+std::optional<Error> MemoryStore::changed(std::optional<Error> outcome) {
+  if (!outcome && on_change) on_change();
+  return outcome;
+}
+
+void MemoryStore::sync() {
+  durable_ = live_;
+  dirty_ = false;
+  if (on_change) on_change();
+}
+
+std::optional<Error> MemoryStore::apply_here(const kml::Record& r, Origin origin) {
   dirty_ = true;
   switch (r.op) {
     case Op::noop: return std::nullopt;
@@ -220,7 +241,7 @@ std::optional<Error> MemoryStore::apply(const kml::Record& r, Origin origin) {
   return fail(r.path, "unknown operation");
 }
 
-std::optional<Error> MemoryStore::force(const kml::Record& r) {
+std::optional<Error> MemoryStore::force_here(const kml::Record& r) {
   dirty_ = true;
   // Whatever this replica holds that is not the record's base is discarded:
   // a conflict resolution keeps it elsewhere first. Content that cannot be
@@ -277,7 +298,7 @@ std::optional<Error> MemoryStore::force(const kml::Record& r) {
   return std::nullopt;
 }
 
-std::optional<Error> MemoryStore::copy(std::string_view from, std::string_view to) {
+std::optional<Error> MemoryStore::copy_here(std::string_view from, std::string_view to) {
   const Inode* src = find(from);
   if (!src) return fail(from, "does not exist");
   Inode* dst = find(to);
@@ -299,6 +320,7 @@ void MemoryStore::install_data(std::string_view path, const Version& version, st
   ino->data.assign(token);
   ino->size = token.size();
   ino->data_version = version;
+  if (on_change) on_change();
 }
 
 std::vector<std::pair<std::string, Version>> MemoryStore::missing_data() const {
@@ -316,6 +338,7 @@ std::optional<Error> MemoryStore::write_content(std::string_view path, std::stri
   dirty_ = true;
   ino->size = bytes.size();
   ino->data = std::move(bytes);
+  if (on_change) on_change();
   return std::nullopt;
 }
 

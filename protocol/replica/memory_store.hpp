@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <string>
 #include <vector>
@@ -22,10 +23,7 @@ class MemoryStore final : public Store {
   std::optional<Error> copy(std::string_view from, std::string_view to) override;
   void install_data(std::string_view path, const Version& version, std::string_view token) override;
   std::vector<std::pair<std::string, Version>> missing_data() const override;
-  void sync() override {
-    durable_ = live_;
-    dirty_ = false;
-  }
+  void sync() override;
   // Whether anything changed since the last sync().
   bool dirty() const { return dirty_; }
 
@@ -54,7 +52,17 @@ class MemoryStore final : public Store {
   // contradicting itself; the simulator checks this after every step).
   std::optional<std::string> inconsistency() const;
 
+  // Called after every change that took (apply, force, copy, install_data,
+  // write_content) and every sync(): crash sweeps (replay/crashpoints) count
+  // the writes a host makes and stop it between any two.
+  std::function<void()> on_change;
+
  private:
+  std::optional<Error> apply_here(const kml::Record& r, Origin origin);
+  std::optional<Error> force_here(const kml::Record& r);
+  std::optional<Error> copy_here(std::string_view from, std::string_view to);
+  std::optional<Error> changed(std::optional<Error> outcome);  // tells on_change when it took
+
   struct Inode {
     ObjType type = ObjType::file;
     Version version;

@@ -107,6 +107,40 @@ std::vector<std::set<Version>> later_stamps(std::span<const kml::Record> batch) 
   return later;
 }
 
+bool applied_later(std::span<const kml::Record> after, const StoreView& store) {
+  for (auto it = after.rbegin(); it != after.rend(); ++it) {
+    const auto& r = *it;
+    std::string result;  // the name the record leaves its object at
+    switch (r.op) {
+      case Op::create:
+      case Op::mkdir:
+      case Op::symlink:
+      case Op::mknod:
+      case Op::setattr:
+      case Op::close:
+      case Op::setxattr:
+      case Op::delxattr: result = r.path; break;
+      case Op::rename:
+      case Op::link: result = r.path2; break;
+      case Op::noop:
+      case Op::unlink:
+      case Op::rmdir: continue;  // leaves nothing to find
+    }
+    if (!r.obj_new.exists()) continue;
+    if (const auto here = store.lookup(result); here && here->version == r.obj_new) return true;
+  }
+  return false;
+}
+
+bool removed_later(std::span<const kml::Record> after, const std::string& path) {
+  std::string name = path;
+  for (const auto& r : after) {
+    if ((r.op == Op::unlink || r.op == Op::rmdir) && r.path == name) return true;
+    if (r.op == Op::rename && r.path == name) name = r.path2;
+  }
+  return name != path;
+}
+
 std::string_view verdict_name(Verdict v) {
   switch (v) {
     case Verdict::apply: return "apply";

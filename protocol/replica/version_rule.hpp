@@ -47,6 +47,22 @@ void merge_directory(Store& store, const kml::Record& r);
 // new versions produced by the records after it.
 std::vector<std::set<Version>> later_stamps(std::span<const kml::Record> batch);
 
+// Whether a record that comes after a given one in its in-order batch
+// (`after`: the rest of the batch) has its result in `store` already: its
+// object at the name it leaves, with the version it gives (versions are made
+// once, by one record). The given record was then applied here before too,
+// since a batch is applied in order, however the later records have changed
+// its names since: a crash between applying part of a batch and recording
+// so leaves exactly this, and the batch comes again. Asked before a record
+// of a batch is called a conflict.
+bool applied_later(std::span<const kml::Record> after, const StoreView& store);
+
+// Whether a record after a given one in its batch (`after`) removes the
+// object at `path` or moves it away (following it through renames): an
+// object missing here is then what that record left, if nothing else here
+// removed it.
+bool removed_later(std::span<const kml::Record> after, const std::string& path);
+
 std::string_view verdict_name(Verdict v);
 
 }  // namespace izo::replica

@@ -39,18 +39,6 @@ void start_from_disk(MiniWorld& w, Host& h, HostId peer, std::uint64_t expect_th
   w.restart(h);
 }
 
-std::string first_difference(const std::string& a, const std::string& b) {
-  std::istringstream ia(a), ib(b);
-  std::string la, lb;
-  while (true) {
-    const bool ga = static_cast<bool>(std::getline(ia, la));
-    const bool gb = static_cast<bool>(std::getline(ib, lb));
-    if (!ga && !gb) return {};
-    if (!ga || !gb || la != lb)
-      return "server: " + (ga ? la : std::string("(nothing)")) + " | client: " + (gb ? lb : std::string("(nothing)"));
-  }
-}
-
 // Each file content a side made during the split must be somewhere after.
 std::vector<std::string> lost_contents(const Reconnection& r) {
   std::set<std::string> held;
@@ -71,12 +59,13 @@ std::vector<std::string> lost_contents(const Reconnection& r) {
 
 }  // namespace
 
-Result<Reconnection> reconnect(const Divergence& d, replica::Policy policy) {
+Result<ReconnectionWorld> prepare_reconnection(const Divergence& d, replica::Policy policy) {
   if (auto e = check(d)) return *e;
-  MiniWorld w(d.server_id, {d.client_id}, policy);
+  ReconnectionWorld out;
+  out.world = std::make_unique<MiniWorld>(d.server_id, std::vector<HostId>{d.client_id}, policy);
+  MiniWorld& w = *out.world;
   Host& server = w.server();
   Host& client = w.client(0);
-  Reconnection out;
 
   for (const auto& r : d.server) {
     if (auto e = put(server, d, r, "server")) return *e;
@@ -102,6 +91,51 @@ Result<Reconnection> reconnect(const Divergence& d, replica::Policy policy) {
   start_from_disk(w, client, d.server_id, d.server_through, d.client_through);
   out.server_before = snapshot(server.store);
   out.client_before = snapshot(client.store);
+  return out;
+}
+
+std::size_t settle(MiniWorld& w, const Divergence& d, replica::Policy policy, std::vector<std::string>& errors) {
+  std::size_t resolved_by_hand = 0;
+  w.run(max_steps(d));
+  // Manual: a person resolves every quarantined conflict for the server,
+  // again while resolutions bring new ones (a bounded number of rounds).
+  for (int round = 0; policy == replica::Policy::manual && round < 8; ++round) {
+    std::size_t resolved = 0;
+    for (Host* h : {&w.server(), &w.client(0)})
+      for (const auto& c : h->engine->status().conflicts) {
+        if (auto e = w.resolve(*h, c.id, fsm::Winner::server))
+          errors.push_back(h->name + ": resolving conflict " + std::to_string(c.id) + ": " + e->message);
+        ++resolved;
+      }
+    if (resolved == 0) break;
+    resolved_by_hand += resolved;
+    w.run(max_steps(d));
+  }
+  return resolved_by_hand;
+}
+
+std::string first_difference(const std::string& server_dump, const std::string& client_dump) {
+  std::istringstream ia(server_dump), ib(client_dump);
+  std::string la, lb;
+  while (true) {
+    const bool ga = static_cast<bool>(std::getline(ia, la));
+    const bool gb = static_cast<bool>(std::getline(ib, lb));
+    if (!ga && !gb) return {};
+    if (!ga || !gb || la != lb)
+      return "server: " + (ga ? la : std::string("(nothing)")) + " | client: " + (gb ? lb : std::string("(nothing)"));
+  }
+}
+
+Result<Reconnection> reconnect(const Divergence& d, replica::Policy policy) {
+  auto prepared = prepare_reconnection(d, policy);
+  if (!prepared) return prepared.error();
+  MiniWorld& w = *prepared->world;
+  Host& server = w.server();
+  Host& client = w.client(0);
+  Reconnection out;
+  out.common = std::move(prepared->common);
+  out.server_before = std::move(prepared->server_before);
+  out.client_before = std::move(prepared->client_before);
 
   w.connect(0);
   const auto keep_record = [&] {
@@ -112,30 +146,12 @@ Result<Reconnection> reconnect(const Divergence& d, replica::Policy policy) {
   };
   // A reconnection that never goes quiet is a finding, not a crash of the
   // tool: it is reported with the messages that keep going round.
-  const auto settle = [&] {
-    try {
-      w.run(max_steps(d));
-      return true;
-    } catch (const std::runtime_error& e) {
-      out.stalled = e.what();
-      keep_record();
-      return false;
-    }
-  };
-  if (!settle()) return out;
-  // Manual: a person resolves every quarantined conflict for the server,
-  // again while resolutions bring new ones (a bounded number of rounds).
-  for (int round = 0; policy == replica::Policy::manual && round < 8; ++round) {
-    std::size_t resolved = 0;
-    for (Host* h : {&server, &client})
-      for (const auto& c : h->engine->status().conflicts) {
-        if (auto e = w.resolve(*h, c.id, fsm::Winner::server))
-          out.errors.push_back(h->name + ": resolving conflict " + std::to_string(c.id) + ": " + e->message);
-        ++resolved;
-      }
-    if (resolved == 0) break;
-    out.resolved_by_hand += resolved;
-    if (!settle()) return out;
+  try {
+    out.resolved_by_hand = settle(w, d, policy, out.errors);
+  } catch (const std::runtime_error& e) {
+    out.stalled = e.what();
+    keep_record();
+    return out;
   }
   for (Host* h : {&server, &client})
     for (const auto& c : h->conflict_reports) out.conflicts.push_back({h->name, c.path, c.reason});

@@ -12,6 +12,7 @@
 #include "conflicts/divergence.hpp"
 #include "conflicts/tree.hpp"
 #include "replica/engine.hpp"
+#include "replica/testing/mini_world.hpp"
 
 namespace izo::replay::conflicts {
 
@@ -47,5 +48,23 @@ struct Reconnection {
 // then resolved for the server, so that convergence can be judged. An error
 // names the record that could not be applied to build a replica.
 Result<Reconnection> reconnect(const Divergence& d, replica::Policy policy);
+
+// The steps of reconnect(), for tools that interrupt it (crash sweeps,
+// replay/crashpoints): the two hosts built and started from their disks, not
+// yet linked, with the trees they start from.
+struct ReconnectionWorld {
+  std::unique_ptr<replica::testing::MiniWorld> world;
+  Tree common, server_before, client_before;
+};
+Result<ReconnectionWorld> prepare_reconnection(const Divergence& d, replica::Policy policy);
+// Runs the linked world until nothing moves; under the manual policy,
+// resolves every quarantined conflict for the server, in rounds while
+// resolutions bring new ones. Returns how many it resolved; errors from
+// resolving go to `errors`. Throws std::runtime_error if the world never
+// goes quiet within a bound that grows with the logs.
+std::size_t settle(replica::testing::MiniWorld& w, const Divergence& d, replica::Policy policy,
+                   std::vector<std::string>& errors);
+// The first line where two dumps differ, "" if none.
+std::string first_difference(const std::string& server_dump, const std::string& client_dump);
 
 }  // namespace izo::replay::conflicts

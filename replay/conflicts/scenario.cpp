@@ -1,5 +1,6 @@
 #include "conflicts/scenario.hpp"
 
+#include <fstream>
 #include <map>
 #include <sstream>
 
@@ -140,6 +141,16 @@ Result<Scenario> parse_scenario(std::string_view text, std::string name) {
   if (!s.expectation_stated)
     return Error{s.name + ": no expectation (`expect conflict PATH` or `expect no-conflict`)", 0};
   return s;
+}
+
+Result<Scenario> read_scenario(const std::filesystem::path& path) {
+  std::ifstream in(path);
+  if (!in) return Error{path.string() + ": cannot read", 0};
+  std::ostringstream text;
+  text << in.rdbuf();
+  auto parsed = parse_scenario(text.str(), path.string());
+  if (!parsed) return Error{path.string() + ": " + parsed.error().message, 0};
+  return parsed;
 }
 
 Result<Divergence> play(const Scenario& s) {

@@ -20,6 +20,7 @@
 // the oracle, so that every divergence is written down with its reason.
 #pragma once
 
+#include <filesystem>
 #include <set>
 #include <string>
 #include <vector>
@@ -51,6 +52,8 @@ struct Scenario {
 
 // Reads a script; an error names the line and what is wrong with it.
 Result<Scenario> parse_scenario(std::string_view text, std::string name);
+// Reads and parses the script in `path`; an error names the file.
+Result<Scenario> read_scenario(const std::filesystem::path& path);
 
 // Carries the steps out on two in-memory replicas through Presto's update
 // path and returns the KMLs they wrote, with the contents written. An error

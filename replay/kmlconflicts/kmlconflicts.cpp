@@ -2,10 +2,8 @@
 
 #include <CLI/CLI.hpp>
 #include <nlohmann/json.hpp>
-#include <fstream>
 #include <optional>
 #include <ostream>
-#include <sstream>
 
 #include "cli/tool_args.hpp"
 #include "conflicts/compare.hpp"
@@ -46,14 +44,6 @@ expected), the replicas converged and no content was lost; 1 otherwise;
 2 bad input (a KML unreadable, damaged or inconsistent, a script error);
 64 usage.
 )";
-
-Result<std::string> read_text(const std::string& path) {
-  std::ifstream in(path);
-  if (!in) return Error{path + ": cannot read", 0};
-  std::ostringstream s;
-  s << in.rdbuf();
-  return s.str();
-}
 
 std::optional<Error> write_kml(const std::filesystem::path& path, const std::vector<kml::Record>& records) {
   std::error_code ec;
@@ -165,14 +155,9 @@ int kmlconflicts_main(const std::vector<std::string>& args, std::ostream& out, s
     }
     d = std::move(*loaded);
   } else {
-    auto text = read_text(o.scenario);
-    if (!text) {
-      err << "kmlconflicts: " << text.error().message << "\n";
-      return kConflictsBadInput;
-    }
-    auto parsed = parse_scenario(*text, o.scenario);
+    auto parsed = read_scenario(o.scenario);
     if (!parsed) {
-      err << "kmlconflicts: " << o.scenario << ": " << parsed.error().message << "\n";
+      err << "kmlconflicts: " << parsed.error().message << "\n";
       return kConflictsBadInput;
     }
     scenario = std::move(*parsed);
