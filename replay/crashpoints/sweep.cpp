@@ -156,7 +156,8 @@ std::string tree_is_kml_replay(const Host& h, const Divergence& d) {
       return name + " is " + to_string(here->version) + " in the tree but " + to_string(replayed->version) +
              " in the KML's replay (or differs in type, mode or target)";
     const auto content = h.store.content(p);
-    if (content && presto_closes.contains(here->version) && content != replay.content(p)) return name + " holds other content than the KML's replay gives it";
+    if (content && presto_closes.contains(here->version) && content != replay.content(p))
+      return name + " holds other content than the KML's replay gives it";
   }
   return {};
 }

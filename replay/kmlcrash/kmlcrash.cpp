@@ -76,8 +76,9 @@ std::vector<Target> targets_of(const std::string& t) {
   return {Target::server, Target::client};
 }
 
-std::string replay_command(const std::string& how, const Failure& f) {
-  return "kmlcrash " + how + " --target " + std::string(target_name(f.state.target)) + " --crash-after " +
+std::string replay_command(const std::string& how, const Options& o, const Failure& f) {
+  return "kmlcrash " + how + " --policy " + o.policy + " --disk " + o.disk + " --target " +
+         std::string(target_name(f.state.target)) + " --crash-after " +
          std::to_string(f.state.after_write) + " --store-kept " + std::to_string(f.state.store_kept) +
          " --journal-kept " + std::to_string(f.state.journal_kept) + " --trace";
 }
@@ -113,9 +114,9 @@ bool sweep_one(const std::string& name, const std::string& how, const Divergence
                         {"store_kept", f.state.store_kept},
                         {"journal_kept", f.state.journal_kept},
                         {"what", f.what},
-                        {"replay", replay_command(how, f)}});
+                        {"replay", replay_command(how, o, f)}});
     if (!o.json)
-      out << name << ": " << describe(f.state) << ":\n  " << f.what << "\n  replay: " << replay_command(how, f)
+      out << name << ": " << describe(f.state) << ":\n  " << f.what << "\n  replay: " << replay_command(how, o, f)
           << "\n";
   }
   return true;

@@ -53,10 +53,10 @@ TEST(Kmlcrash, TheAceSetOfOneOperationHoldsOnAnOrderedDiskAndFailsOnAnIndependen
   std::istringstream words(r.out.substr(at + 16, r.out.find('\n', at) - at - 16));
   std::vector<std::string> again;
   for (std::string w; words >> w;) again.push_back(w);
-  again.insert(again.begin() + 2, {"--disk", "independent"});
   const auto one = run(again);
   EXPECT_EQ(one.code, kCrashFailures) << one.out << one.err;
   EXPECT_NE(one.out.find("server: "), std::string::npos) << one.out;  // the trace
+  EXPECT_NE(r.out.find("--policy server-wins --disk independent"), std::string::npos) << r.out;
 }
 
 TEST(Kmlcrash, AScenarioFileIsSweptAndAMissingOneIsBadInput) {
