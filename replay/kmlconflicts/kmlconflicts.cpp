@@ -5,6 +5,7 @@
 #include <optional>
 #include <ostream>
 
+#include "cli/divergence_args.hpp"
 #include "cli/tool_args.hpp"
 #include "conflicts/compare.hpp"
 #include "conflicts/scenario.hpp"
@@ -16,11 +17,7 @@ namespace {
 using namespace conflicts;
 
 struct Options {
-  std::string server_kml, client_kml;
-  std::uint64_t server_through = 0, client_through = 0;
-  std::optional<std::uint64_t> server_id, client_id;
-  std::string policy = "server-wins";
-  std::string scenario;
+  DivergenceArgs in;
   std::string write_kmls;
   bool json = false;
   bool trace = false;
@@ -67,7 +64,7 @@ void print_text(std::ostream& out, const Divergence& d, const Options& o, const 
                 const Comparison& c, const Reconnection& r) {
   out << "kmlconflicts: server " << d.server_id << " (" << d.server.size() << " records; the client had 1.."
       << d.server_through << "), client " << d.client_id << " (" << d.client.size()
-      << " records; the server had 1.." << d.client_through << "), policy " << o.policy << "\n";
+      << " records; the server had 1.." << d.client_through << "), policy " << o.in.policy << "\n";
   if (o.trace) {
     for (const auto& t : r.trace) out << "  " << t << "\n";
     for (const auto& l : r.logs) out << "  log " << l << "\n";
@@ -96,7 +93,7 @@ nlohmann::json to_json(const Divergence& d, const Options& o, const std::vector<
   json j;
   j["server"] = {{"host", d.server_id}, {"records", d.server.size()}, {"client_had_through", d.server_through}};
   j["client"] = {{"host", d.client_id}, {"records", d.client.size()}, {"server_had_through", d.client_through}};
-  j["policy"] = o.policy;
+  j["policy"] = o.in.policy;
   j["oracle"] = json::array();
   for (const auto& x : oracle) j["oracle"].push_back({{"path", x.path}, {"reason", x.reason}});
   j["engine"] = json::array();
@@ -120,69 +117,42 @@ int kmlconflicts_main(const std::vector<std::string>& args, std::ostream& out, s
   CLI::App app{"Replay the reconnection of a server and a client that diverged while disconnected, through the\n"
                "protocol core, and compare the conflicts it finds with Unison's definition of a conflict.",
                "kmlconflicts"};
-  app.add_option("server_kml", o.server_kml, "the server's KML");
-  app.add_option("client_kml", o.client_kml, "the client's KML");
-  app.add_option("--server-through", o.server_through, "the last server record the client had applied");
-  app.add_option("--client-through", o.client_through, "the last client record the server had applied");
-  app.add_option("--server-id", o.server_id, "the server's host id (default: from its KML)");
-  app.add_option("--client-id", o.client_id, "the client's host id (default: from its KML)");
-  app.add_option("--policy", o.policy, "conflict policy: server-wins, client-wins or manual")
-      ->capture_default_str()
-      ->check(CLI::IsMember({"server-wins", "client-wins", "manual"}));
-  app.add_option("--scenario", o.scenario, "a scenario script instead of two KMLs");
+  add_divergence_options(app, o.in);
   app.add_option("--write-kmls", o.write_kmls, "with --scenario: write server.kml and client.kml into this folder");
   app.add_flag("--json", o.json, "one JSON object instead of text");
   app.add_flag("--trace", o.trace, "print the messages of the reconnection");
   if (auto code = parse_tool_args(app, "kmlconflicts", args, out, err, 0, kConflictsUsage, kHelpTail)) return *code;
-  const bool kml_mode = !o.server_kml.empty() || !o.client_kml.empty();
-  if (kml_mode == !o.scenario.empty() || (kml_mode && (o.server_kml.empty() || o.client_kml.empty()))) {
+  if (o.in.kmls_given() == !o.in.scenario.empty() || (o.in.kmls_given() && !o.in.both_kmls_given())) {
     err << "kmlconflicts: give either two KMLs (server, client) or --scenario FILE\n(run kmlconflicts --help)\n";
     return kConflictsUsage;
   }
-  if (!o.write_kmls.empty() && o.scenario.empty()) {
+  if (!o.write_kmls.empty() && o.in.scenario.empty()) {
     err << "kmlconflicts: --write-kmls goes with --scenario\n(run kmlconflicts --help)\n";
     return kConflictsUsage;
   }
 
-  std::optional<Scenario> scenario;
-  Divergence d;
-  if (kml_mode) {
-    auto loaded = load_divergence(o.server_kml, o.client_kml,
-                                  {o.server_through, o.client_through, o.server_id, o.client_id});
-    if (!loaded) {
-      err << "kmlconflicts: " << loaded.error().message << "\n";
-      return kConflictsBadInput;
-    }
-    d = std::move(*loaded);
-  } else {
-    auto parsed = read_scenario(o.scenario);
-    if (!parsed) {
-      err << "kmlconflicts: " << parsed.error().message << "\n";
-      return kConflictsBadInput;
-    }
-    scenario = std::move(*parsed);
-    auto played = play(*scenario);
-    if (!played) {
-      err << "kmlconflicts: " << o.scenario << ": " << played.error().message << "\n";
-      return kConflictsBadInput;
-    }
-    d = std::move(*played);
-    if (!o.write_kmls.empty()) {
-      const std::filesystem::path dir = o.write_kmls;
-      std::error_code ec;
-      std::filesystem::create_directories(dir, ec);
-      for (auto [name, records] : {std::pair{"server.kml", &d.server}, std::pair{"client.kml", &d.client}})
-        if (auto e = write_kml(dir / name, *records)) {
-          err << "kmlconflicts: " << e->message << "\n";
-          return kConflictsBadInput;
-        }
-      err << "kmlconflicts: wrote " << (dir / "server.kml").string() << " and " << (dir / "client.kml").string()
-          << "; replay them with --server-through " << d.server_through << " --client-through "
-          << d.client_through << "\n";
-    }
+  auto loaded = load_divergence_args(o.in);
+  if (!loaded) {
+    err << "kmlconflicts: " << loaded.error().message << "\n";
+    return kConflictsBadInput;
+  }
+  const std::optional<Scenario>& scenario = loaded->scenario;
+  const Divergence& d = loaded->divergence;
+  if (!o.write_kmls.empty()) {
+    const std::filesystem::path dir = o.write_kmls;
+    std::error_code ec;
+    std::filesystem::create_directories(dir, ec);
+    for (auto [name, records] : {std::pair{"server.kml", &d.server}, std::pair{"client.kml", &d.client}})
+      if (auto e = write_kml(dir / name, *records)) {
+        err << "kmlconflicts: " << e->message << "\n";
+        return kConflictsBadInput;
+      }
+    err << "kmlconflicts: wrote " << (dir / "server.kml").string() << " and " << (dir / "client.kml").string()
+        << "; replay them with --server-through " << d.server_through << " --client-through "
+        << d.client_through << "\n";
   }
 
-  auto r = reconnect(d, *replica::policy_from_name(o.policy));
+  auto r = reconnect(d, o.in.policy_value());
   if (!r) {
     err << "kmlconflicts: " << r.error().message << "\n";
     return kConflictsBadInput;
@@ -216,7 +186,7 @@ int kmlconflicts_main(const std::vector<std::string>& args, std::ostream& out, s
       for (const auto& k : scenario->known)
         out << "known engine-" << (k.engine_false ? "false " : "missed ") << k.path << ": " << k.why << "\n";
       for (const auto& u : unmet) out << "UNMET: " << u << "\n";
-      out << "scenario " << o.scenario << ": " << (unmet.empty() ? "as expected" : "NOT as expected") << "\n";
+      out << "scenario " << o.in.scenario << ": " << (unmet.empty() ? "as expected" : "NOT as expected") << "\n";
     }
   }
   if (scenario) return unmet.empty() ? kConflictsAgree : kConflictsDiffer;

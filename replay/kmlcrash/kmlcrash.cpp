@@ -5,8 +5,8 @@
 #include <optional>
 #include <ostream>
 
+#include "cli/divergence_args.hpp"
 #include "cli/tool_args.hpp"
-#include "conflicts/scenario.hpp"
 #include "crashpoints/ace.hpp"
 #include "crashpoints/sweep.hpp"
 
@@ -16,14 +16,10 @@ namespace {
 using namespace crashpoints;
 
 struct Options {
-  std::string server_kml, client_kml;
-  std::uint64_t server_through = 0, client_through = 0;
-  std::optional<std::uint64_t> server_id, client_id;
-  std::string scenario;
+  DivergenceArgs in;
   int ace = 0;
   std::string side = "both";
   std::optional<std::size_t> only;
-  std::string policy = "server-wins";
   std::string target = "both";
   std::string disk = "ordered";
   std::size_t failures = 10;
@@ -77,7 +73,7 @@ std::vector<Target> targets_of(const std::string& t) {
 }
 
 std::string replay_command(const std::string& how, const Options& o, const Failure& f) {
-  return "kmlcrash " + how + " --policy " + o.policy + " --disk " + o.disk + " --target " +
+  return "kmlcrash " + how + " --policy " + o.in.policy + " --disk " + o.disk + " --target " +
          std::string(target_name(f.state.target)) + " --crash-after " +
          std::to_string(f.state.after_write) + " --store-kept " + std::to_string(f.state.store_kept) +
          " --journal-kept " + std::to_string(f.state.journal_kept) + " --trace";
@@ -87,7 +83,7 @@ std::string replay_command(const std::string& how, const Options& o, const Failu
 bool sweep_one(const std::string& name, const std::string& how, const Divergence& d, const Options& o,
                Totals& t, std::ostream& out, std::ostream& err) {
   SweepOptions so;
-  so.policy = *replica::policy_from_name(o.policy);
+  so.policy = o.in.policy_value();
   so.targets = targets_of(o.target);
   so.disk = o.disk == "ordered" ? Disk::ordered : Disk::independent;
   so.failures_kept = o.failures;
@@ -126,7 +122,7 @@ int one_state(const Divergence& d, const Options& o, std::ostream& out, std::ost
   const CrashState s{o.target == "client" ? Target::client : Target::server, *o.crash_after, o.store_kept,
                      o.journal_kept};
   std::vector<std::string> trace;
-  auto r = run_crash(d, *replica::policy_from_name(o.policy), s, &trace);
+  auto r = run_crash(d, o.in.policy_value(), s, &trace);
   if (!r) {
     err << "kmlcrash: " << r.error().message << "\n";
     return kCrashBadInput;
@@ -150,22 +146,13 @@ int kmlcrash_main(const std::vector<std::string>& args, std::ostream& out, std::
   CLI::App app{"Crash-point sweeps of a reconnection: a server or a client crashes after each write to its disk,\n"
                "with every choice of what the disk kept, recovers, and the replicas must still converge.",
                "kmlcrash"};
-  app.add_option("server_kml", o.server_kml, "the server's KML");
-  app.add_option("client_kml", o.client_kml, "the client's KML");
-  app.add_option("--server-through", o.server_through, "the last server record the client had applied");
-  app.add_option("--client-through", o.client_through, "the last client record the server had applied");
-  app.add_option("--server-id", o.server_id, "the server's host id (default: from its KML)");
-  app.add_option("--client-id", o.client_id, "the client's host id (default: from its KML)");
-  app.add_option("--scenario", o.scenario, "a scenario script instead of two KMLs");
+  add_divergence_options(app, o.in);
   app.add_option("--ace", o.ace, "the bounded workload set: every sequence of up to N operations")
       ->check(CLI::Range(1, 4));
   app.add_option("--side", o.side, "with --ace: which side makes the operations")
       ->capture_default_str()
       ->check(CLI::IsMember({"server", "client", "both"}));
   app.add_option("--only", o.only, "with --ace: sweep only the workload with this number (from 0)");
-  app.add_option("--policy", o.policy, "conflict policy: server-wins, client-wins or manual")
-      ->capture_default_str()
-      ->check(CLI::IsMember({"server-wins", "client-wins", "manual"}));
   app.add_option("--target", o.target, "which host crashes: server, client or both")
       ->capture_default_str()
       ->check(CLI::IsMember({"server", "client", "both"}));
@@ -180,45 +167,39 @@ int kmlcrash_main(const std::vector<std::string>& args, std::ostream& out, std::
   app.add_flag("--trace", o.trace, "with --crash-after: print the messages and the engines' logs");
   if (auto code = parse_tool_args(app, "kmlcrash", args, out, err, 0, kCrashUsage, kHelpTail)) return *code;
 
-  const bool kml_mode = !o.server_kml.empty() || !o.client_kml.empty();
-  const int ways = int{kml_mode} + int{!o.scenario.empty()} + int{o.ace > 0};
+  const int ways = int{o.in.kmls_given()} + int{!o.in.scenario.empty()} + int{o.ace > 0};
   const auto usage = [&](const std::string& what) {
     err << "kmlcrash: " << what << "\n(run kmlcrash --help)\n";
     return kCrashUsage;
   };
-  if (ways != 1 || (kml_mode && (o.server_kml.empty() || o.client_kml.empty())))
+  if (ways != 1 || (o.in.kmls_given() && !o.in.both_kmls_given()))
     return usage("give two KMLs (server, client), --scenario FILE or --ace N");
   if (o.crash_after && o.target == "both") return usage("--crash-after needs --target server or --target client");
   if (o.crash_after && o.ace > 0 && !o.only) return usage("--crash-after with --ace needs --only I");
   if (!o.crash_after && (o.store_kept || o.journal_kept || o.trace))
     return usage("--store-kept, --journal-kept and --trace go with --crash-after");
 
-  std::vector<std::pair<std::string, Divergence>> inputs;  // name, divergence
-  std::string how;                                        // how to name the input again
+  struct Input {
+    std::string name;
+    std::string again;  // the arguments that name this input again
+    Divergence divergence;
+  };
+  std::vector<Input> inputs;
   std::size_t sequences = 0, pruned = 0;
-  if (kml_mode) {
-    auto loaded = conflicts::load_divergence(o.server_kml, o.client_kml,
-                                             {o.server_through, o.client_through, o.server_id, o.client_id});
+  if (o.ace == 0) {
+    auto loaded = load_divergence_args(o.in);
     if (!loaded) {
       err << "kmlcrash: " << loaded.error().message << "\n";
       return kCrashBadInput;
     }
-    inputs.emplace_back(o.server_kml + " + " + o.client_kml, std::move(*loaded));
-    how = o.server_kml + " " + o.client_kml + " --server-through " + std::to_string(o.server_through) +
-          " --client-through " + std::to_string(o.client_through);
-  } else if (!o.scenario.empty()) {
-    auto parsed = conflicts::read_scenario(o.scenario);
-    if (!parsed) {
-      err << "kmlcrash: " << parsed.error().message << "\n";
-      return kCrashBadInput;
-    }
-    auto played = conflicts::play(*parsed);
-    if (!played) {
-      err << "kmlcrash: " << o.scenario << ": " << played.error().message << "\n";
-      return kCrashBadInput;
-    }
-    inputs.emplace_back(o.scenario, std::move(*played));
-    how = "--scenario " + o.scenario;
+    if (o.in.kmls_given())
+      inputs.push_back({o.in.server_kml + " + " + o.in.client_kml,
+                        o.in.server_kml + " " + o.in.client_kml + " --server-through " +
+                            std::to_string(o.in.server_through) + " --client-through " +
+                            std::to_string(o.in.client_through),
+                        std::move(loaded->divergence)});
+    else
+      inputs.push_back({o.in.scenario, "--scenario " + o.in.scenario, std::move(loaded->divergence)});
   } else {
     std::vector<AceWorkload> all;
     for (const std::string side : {"server", "client"}) {
@@ -234,16 +215,16 @@ int kmlcrash_main(const std::vector<std::string>& args, std::ostream& out, std::
       return kCrashBadInput;
     }
     for (std::size_t i = 0; i < all.size(); ++i)
-      if (!o.only || *o.only == i) inputs.emplace_back("#" + std::to_string(i) + " " + all[i].name, all[i].divergence);
-    how = "--ace " + std::to_string(o.ace) + " --side " + o.side + " --only ";
+      if (!o.only || *o.only == i)
+        inputs.push_back({"#" + std::to_string(i) + " " + all[i].name,
+                          "--ace " + std::to_string(o.ace) + " --side " + o.side + " --only " + std::to_string(i),
+                          std::move(all[i].divergence)});
   }
-  if (o.crash_after) return one_state(inputs.front().second, o, out, err);
+  if (o.crash_after) return one_state(inputs.front().divergence, o, out, err);
 
   Totals t;
-  for (const auto& [name, d] : inputs) {
-    const std::string again = o.ace > 0 ? how + name.substr(1, name.find(' ') - 1) : how;
-    if (!sweep_one(name, again, d, o, t, out, err)) return kCrashBadInput;
-  }
+  for (const auto& in : inputs)
+    if (!sweep_one(in.name, in.again, in.divergence, o, t, out, err)) return kCrashBadInput;
   const bool held = t.failures == 0 && t.clean_problems.empty();
   if (o.json) {
     nlohmann::json j{{"workloads", t.workloads},     {"crash_points", t.crash_points},

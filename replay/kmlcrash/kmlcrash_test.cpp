@@ -7,6 +7,7 @@
 #include <fstream>
 #include <sstream>
 
+#include "cli/tool_run.hpp"
 #include "posix/temp_dir.hpp"
 
 namespace izo::replay {
@@ -14,19 +15,9 @@ namespace {
 
 namespace fs = std::filesystem;
 
-struct Run {
-  int code = 0;
-  std::string out, err;
-};
+using Run = ToolRun;
 
-Run run(std::vector<std::string> args) {
-  std::ostringstream out, err;
-  Run r;
-  r.code = kmlcrash_main(args, out, err);
-  r.out = out.str();
-  r.err = err.str();
-  return r;
-}
+Run run(const std::vector<std::string>& args) { return run_tool(kmlcrash_main, args); }
 
 TEST(Kmlcrash, NoInputOrTwoInputsIsAUsageError) {
   EXPECT_EQ(run({}).code, kCrashUsage);

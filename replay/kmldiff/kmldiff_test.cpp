@@ -5,6 +5,7 @@
 #include <fstream>
 #include <sstream>
 
+#include "cli/tool_run.hpp"
 #include "kml/examples.hpp"
 #include "posix/kml_file.hpp"
 #include "posix/temp_dir.hpp"
@@ -12,16 +13,9 @@
 namespace izo::replay {
 namespace {
 
-struct Run {
-  int code;
-  std::string out, err;
-};
+using Run = ToolRun;
 
-Run kmldiff(std::vector<std::string> args) {
-  std::ostringstream out, err;
-  const int code = kmldiff_main(args, out, err);
-  return {code, out.str(), err.str()};
-}
+Run kmldiff(const std::vector<std::string>& args) { return run_tool(kmldiff_main, args); }
 
 class Kmldiff : public ::testing::Test {
  protected:

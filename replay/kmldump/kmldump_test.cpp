@@ -6,6 +6,7 @@
 #include <fstream>
 #include <sstream>
 
+#include "cli/tool_run.hpp"
 #include "kml/examples.hpp"
 #include "posix/kml_file.hpp"
 #include "posix/temp_dir.hpp"
@@ -13,16 +14,9 @@
 namespace izo::replay {
 namespace {
 
-struct Run {
-  int code;
-  std::string out, err;
-};
+using Run = ToolRun;
 
-Run kmldump(std::vector<std::string> args) {
-  std::ostringstream out, err;
-  const int code = kmldump_main(args, out, err);
-  return {code, out.str(), err.str()};
-}
+Run kmldump(const std::vector<std::string>& args) { return run_tool(kmldump_main, args); }
 
 std::vector<std::string> lines(const std::string& s) {
   std::vector<std::string> v;
