@@ -261,6 +261,25 @@ struct Engine::Impl : fsm::PermitClientActions, fsm::ClientLinkActions, fsm::Per
   }
 
   // ---- crash recovery ------------------------------------------------------
+  // Whether the object a record leaves is missing from the store, its names
+  // before and after the record are free, and a later record of its batch
+  // (`rest`) removes it or moves it away.
+  bool gone_as_later_records_leave_it(const kml::Record& r, std::span<const kml::Record> rest) {
+    const auto* left = name_left(r);
+    const std::string& at = left ? *left : r.path;
+    return !ports.store.lookup(r.path) && !ports.store.lookup(at) && removed_later(rest, at);
+  }
+
+  // A journal record that does not fit the store is in it all the same when
+  // the store holds a later record of the tail, or when its object is gone
+  // and a later record of the tail removes it (or moves it away): the store
+  // took those later records before the crash. Only this replica's journal
+  // is replayed here, so nothing else can explain the object's absence.
+  bool in_store_through_later(const kml::Record& r, std::span<const kml::Record> rest) {
+    if (applied_later(rest, ports.store)) return true;
+    return gone_as_later_records_leave_it(r, rest);
+  }
+
   void recover() {
     const auto from = state.store_synced_through + 1;
     auto tail = ports.journal.read(from, SIZE_MAX);
@@ -282,8 +301,8 @@ struct Engine::Impl : fsm::PermitClientActions, fsm::ClientLinkActions, fsm::Per
       const auto& r = tail[i];
       if (r.op == Op::noop || settled(r)) continue;
       auto d = cfg.version_rule(r, ports.store, later[i]);
-      if (d.verdict == Verdict::conflict && applied_later(std::span(tail).subspan(i + 1), ports.store))
-        continue;  // the store holds a later record of the tail: this one is in it
+      if (d.verdict == Verdict::conflict && in_store_through_later(r, std::span(tail).subspan(i + 1)))
+        continue;
       if (d.verdict == Verdict::apply) {
         check(ports.store.apply(r, r.origin == cfg.self ? Origin::local : Origin::remote));
         ++applied;
@@ -523,6 +542,9 @@ struct Engine::Impl : fsm::PermitClientActions, fsm::ClientLinkActions, fsm::Per
     for (const auto& r : recs) {
       if (auto bad = kml::check(r)) return drop(cfg.server, "record " + std::to_string(r.recno) + " refused: " + bad->message);
     }
+    // Records this store took before a crash stopped it recording so (the
+    // counters were not yet durable): the batch comes again.
+    const auto held = in_store_through(recs, ports.store);
     for (std::size_t i = 0; i < recs.size(); ++i) {
       const auto& r = recs[i];
       if (r.recno < pc.next_to_expect) continue;  // resent after a crash: had it
@@ -531,7 +553,7 @@ struct Engine::Impl : fsm::PermitClientActions, fsm::ClientLinkActions, fsm::Per
                              std::to_string(pc.next_to_expect) + " was expected");
         return;
       }
-      apply_remote(r, later[i], std::span(recs).subspan(i + 1));
+      if (i >= held) apply_remote(r, later[i], std::span(recs).subspan(i + 1));
       pc.next_to_expect = r.recno + 1;
     }
     forget_old_descriptions();
@@ -543,14 +565,14 @@ struct Engine::Impl : fsm::PermitClientActions, fsm::ClientLinkActions, fsm::Per
   }
 
   // A forwarded record that finds this replica past it was applied here
-  // before a crash lost the counter that said so, when a later record of its
-  // batch is here already, or when the record's object is gone, a later
-  // record of the batch removes it, and no update made here touches it.
+  // before a crash lost the counter that said so (besides the records a later
+  // one of the batch shows to be here, skipped before asking) when the
+  // record's object is gone, a later record of the batch removes it, and no
+  // update made here touches it.
   bool applied_before_a_crash(const kml::Record& r, std::span<const kml::Record> rest) {
-    if (applied_later(rest, ports.store)) return true;
-    if (ports.store.lookup(r.path) || !removed_later(rest, r.path)) return false;
+    if (!gone_as_later_records_leave_it(r, rest)) return false;
     for (const auto& own : ports.journal.read(server_counters().acked + 1, SIZE_MAX))
-      if (touches(own, r.path)) return false;
+      if (touches(own, r.path) || (!r.path2.empty() && touches(own, r.path2))) return false;
     return true;
   }
 

@@ -107,29 +107,37 @@ std::vector<std::set<Version>> later_stamps(std::span<const kml::Record> batch) 
   return later;
 }
 
-bool applied_later(std::span<const kml::Record> after, const StoreView& store) {
-  for (auto it = after.rbegin(); it != after.rend(); ++it) {
-    const auto& r = *it;
-    std::string result;  // the name the record leaves its object at
-    switch (r.op) {
-      case Op::create:
-      case Op::mkdir:
-      case Op::symlink:
-      case Op::mknod:
-      case Op::setattr:
-      case Op::close:
-      case Op::setxattr:
-      case Op::delxattr: result = r.path; break;
-      case Op::rename:
-      case Op::link: result = r.path2; break;
-      case Op::noop:
-      case Op::unlink:
-      case Op::rmdir: continue;  // leaves nothing to find
-    }
-    if (!r.obj_new.exists()) continue;
-    if (const auto here = store.lookup(result); here && here->version == r.obj_new) return true;
+const std::string* name_left(const kml::Record& r) {
+  switch (r.op) {
+    case Op::create:
+    case Op::mkdir:
+    case Op::symlink:
+    case Op::mknod:
+    case Op::setattr:
+    case Op::close:
+    case Op::setxattr:
+    case Op::delxattr: return &r.path;
+    case Op::rename:
+    case Op::link: return &r.path2;
+    case Op::noop:
+    case Op::unlink:
+    case Op::rmdir: return nullptr;
   }
-  return false;
+  return nullptr;
+}
+
+std::size_t in_store_through(std::span<const kml::Record> batch, const StoreView& store) {
+  for (std::size_t i = batch.size(); i-- > 0;) {
+    const auto& r = batch[i];
+    const auto* result = name_left(r);
+    if (!result || !r.obj_new.exists()) continue;
+    if (const auto here = store.lookup(*result); here && here->version == r.obj_new) return i + 1;
+  }
+  return 0;
+}
+
+bool applied_later(std::span<const kml::Record> after, const StoreView& store) {
+  return in_store_through(after, store) > 0;
 }
 
 bool removed_later(std::span<const kml::Record> after, const std::string& path) {

@@ -47,6 +47,10 @@ void merge_directory(Store& store, const kml::Record& r);
 // new versions produced by the records after it.
 std::vector<std::set<Version>> later_stamps(std::span<const kml::Record> batch);
 
+// The name a record leaves its object at (a rename's or link's second
+// name), or none when it removes it.
+const std::string* name_left(const kml::Record& r);
+
 // Whether a record that comes after a given one in its in-order batch
 // (`after`: the rest of the batch) has its result in `store` already: its
 // object at the name it leaves, with the version it gives (versions are made
@@ -56,6 +60,11 @@ std::vector<std::set<Version>> later_stamps(std::span<const kml::Record> batch);
 // so leaves exactly this, and the batch comes again. Asked before a record
 // of a batch is called a conflict.
 bool applied_later(std::span<const kml::Record> after, const StoreView& store);
+
+// How many leading records of an in-order batch `store` holds already: one
+// past the last record whose result is in it (0: none), by the reasoning
+// above. A batch that comes again after a crash skips them.
+std::size_t in_store_through(std::span<const kml::Record> batch, const StoreView& store);
 
 // Whether a record after a given one in its batch (`after`) removes the
 // object at `path` or moves it away (following it through renames): an

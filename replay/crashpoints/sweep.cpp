@@ -41,11 +41,24 @@ struct DiskAt {
 // after the chosen write.
 class Probe {
  public:
-  Probe(Host& h, std::size_t stop_after) : h_(h), stop_after_(stop_after) {
+  // `narrate`: where to tell each write, numbered, as it happens (the
+  // message trace, so writes and messages interleave), or null.
+  Probe(Host& h, std::size_t stop_after, std::vector<std::string>* narrate = nullptr)
+      : h_(h), stop_after_(stop_after), narrate_(narrate), dumped_(narrate ? h.store.dump() : std::string()) {
     h_.store.on_change = [this] { on_store(); };
     // After an append the last record is not durable; after a sync it is.
-    h_.journal.on_change = [this] { on_write(h_.journal.durable_recno() == h_.journal.last_recno()); };
+    h_.journal.on_change = [this] {
+      const bool sync = h_.journal.durable_recno() == h_.journal.last_recno();
+      if (narrate_) tell(sync ? "KML synced through " + std::to_string(h_.journal.durable_recno())
+                              : "KML appends " + appended());
+      on_write(sync);
+    };
     h_.last_rcvd.on_persist = [this](const replica::LastRcvdState&, const replica::LastRcvdState& after) {
+      if (narrate_) {
+        auto text = replica::canonical_text(after);
+        while (!text.empty() && text.back() == '\n') text.pop_back();
+        tell("persists " + text);
+      }
       persisting_ = after;
       on_write(true);
       persisting_.reset();
@@ -69,8 +82,33 @@ class Probe {
   const std::optional<replica::LastRcvdState>& stopped_in_persist() const { return stopped_persist_; }
 
  private:
+  void tell(const std::string& what) {
+    narrate_->push_back("    " + h_.name + " write " + std::to_string(writes_.size() + 1) + ": " + what);
+  }
+  std::string appended() const {
+    const auto& r = h_.journal.records().back();
+    return "record " + std::to_string(r.recno) + " (" + std::string(kml::op_name(r.op)) + " " + r.path +
+           (r.path2.empty() ? "" : " " + r.path2) + " " + to_string(r.obj_new) + ")";
+  }
+  // The store's lines that the change took away (-) and brought (+).
+  std::string store_change() {
+    std::string now = h_.store.dump();
+    std::set<std::string> before, after;
+    for (std::size_t at = 0, end; at < dumped_.size(); at = end + 1)
+      before.insert(dumped_.substr(at, (end = std::min(dumped_.find('\n', at), dumped_.size())) - at));
+    for (std::size_t at = 0, end; at < now.size(); at = end + 1)
+      after.insert(now.substr(at, (end = std::min(now.find('\n', at), now.size())) - at));
+    std::string out;
+    for (const auto& l : before)
+      if (!after.contains(l)) out += " | - " + l;
+    for (const auto& l : after)
+      if (!before.contains(l)) out += " | + " + l;
+    dumped_ = std::move(now);
+    return out;
+  }
   void on_store() {
     const bool synced = !h_.store.dirty();
+    if (narrate_) tell(synced ? "store synced" : "store changes" + store_change());
     if (synced) {
       unsynced_.clear();  // everything so far is on the disk
     } else {
@@ -91,6 +129,8 @@ class Probe {
 
   Host& h_;
   std::size_t stop_after_;
+  std::vector<std::string>* narrate_;
+  std::string dumped_;  // the store when last told
   std::vector<DiskAt> writes_;
   std::vector<MemoryStore> unsynced_;
   std::optional<replica::LastRcvdState> persisting_;
@@ -212,15 +252,12 @@ Result<std::string> crash_and_check(const Divergence& d, replica::Policy policy,
   Host& t = target_of(w, s.target);
   std::vector<std::string> errors;
   const auto keep_trace = [&] {
-    if (!trace) return;
-    *trace = w.trace;
-    for (Host* h : {&w.server(), &w.client(0)})
-      for (const auto& l : h->log) trace->push_back(h->name + ": " + l);
+    if (trace) *trace = w.trace;
   };
 
   // Run until the chosen write, then lay out the disk as the crash left it.
   {
-    Probe probe(t, s.after_write);
+    Probe probe(t, s.after_write, trace ? &w.trace : nullptr);
     bool stopped = false;
     try {
       if (s.after_write == 0) throw CrashNow{};
@@ -252,6 +289,9 @@ Result<std::string> crash_and_check(const Divergence& d, replica::Policy policy,
     }
     t.journal.crash_keeping(disk.journal_durable + s.journal_kept);
   }
+  if (trace)
+    w.trace.push_back("    " + t.name + " crashes; its disk keeps " + std::to_string(s.store_kept) +
+                      " unsynced store change(s) and " + std::to_string(s.journal_kept) + " unsynced KML record(s)");
   w.crash(t);  // restarts from that disk: recovery
 
   const replica::LastRcvdState st = t.last_rcvd.load();

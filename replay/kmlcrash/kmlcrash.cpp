@@ -164,7 +164,7 @@ int kmlcrash_main(const std::vector<std::string>& args, std::ostream& out, std::
   app.add_option("--store-kept", o.store_kept, "with --crash-after: unsynced store changes the disk kept");
   app.add_option("--journal-kept", o.journal_kept, "with --crash-after: unsynced KML records the disk kept");
   app.add_flag("--json", o.json, "one JSON object instead of text");
-  app.add_flag("--trace", o.trace, "with --crash-after: print the messages and the engines' logs");
+  app.add_flag("--trace", o.trace, "with --crash-after: print the messages, the engines' logs and the crashing host's writes");
   if (auto code = parse_tool_args(app, "kmlcrash", args, out, err, 0, kCrashUsage, kHelpTail)) return *code;
 
   const int ways = int{o.in.kmls_given()} + int{!o.in.scenario.empty()} + int{o.ace > 0};

@@ -87,8 +87,10 @@ void MiniWorld::collect(Host& h) {
             h.conflict_reports.push_back(x.info);
           } else if constexpr (std::is_same_v<E, effect::Log>) {
             h.log.push_back((x.error ? "error: " : "") + x.text);
+            trace.push_back(h.name + ": " + h.log.back());
           } else if constexpr (std::is_same_v<E, effect::Drop>) {
             h.log.push_back("error: drop " + std::to_string(x.peer) + ": " + x.reason);
+            trace.push_back(h.name + ": " + h.log.back());
             const int peer = index_of(x.peer);
             disconnect((is_server(h) ? peer : index_of(h.id)) - 1);
           } else if constexpr (std::is_same_v<E, effect::Discard>) {
@@ -115,10 +117,11 @@ void MiniWorld::disconnect(int client) {
   links_[static_cast<std::size_t>(client)] = false;
   Host& c = this->client(client);
   std::erase_if(wire_, [&](const InFlight& m) { return m.from == c.id || m.to == c.id; });
-  c.engine->link_down(server().id);
-  collect(c);
-  server().engine->link_down(c.id);
-  collect(server());
+  for (auto [h, peer] : {std::pair{&c, server().id}, std::pair{&server(), c.id}})
+    if (h->engine) {  // none while a crashed host restarts
+      h->engine->link_down(peer);
+      collect(*h);
+    }
 }
 
 bool MiniWorld::step() {
@@ -129,6 +132,7 @@ bool MiniWorld::step() {
     Host& to = host(m.to);
     if (!decoded) {
       to.log.push_back("error: undecodable message: " + decoded.error().message);
+      trace.push_back(to.name + ": " + to.log.back());
       return true;
     }
     trace.push_back(host(m.from).name + " -> " + to.name + ": " +
@@ -218,6 +222,9 @@ std::optional<Error> MiniWorld::resolve(Host& h, std::uint64_t conflict, fsm::Wi
 }
 
 void MiniWorld::crash(Host& h) {
+  // The engine stops where it was: what it had not done yet (effects not
+  // collected, its own handling of the lost links) never happens.
+  h.engine.reset();
   if (is_server(h)) {
     for (int i = 0; i < clients(); ++i) disconnect(i);
   } else {

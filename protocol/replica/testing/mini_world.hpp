@@ -96,7 +96,7 @@ class MiniWorld {
 
   // Messages waiting from `from` to `to`.
   std::size_t queued(HostId from, HostId to) const;
-  std::vector<std::string> trace;  // one line per delivered message
+  std::vector<std::string> trace;  // one line per delivered message and per engine log line
   std::vector<std::string> errors() const;  // error log lines of every host
 
  private:
