@@ -605,8 +605,11 @@ json FilesetService::conflicts() const {
     one(c, true);
     open.insert(c.id);
   }
+  std::set<std::uint64_t> listed = open;
   for (const auto& c : reported_)
-    if (!open.contains(c.id)) one(c, false);
+    if (listed.insert(c.id).second) one(c, false);
+  for (const auto& c : st.resolved)  // resolved before this lento started
+    if (listed.insert(c.id).second) one(c, false);
   return out;
 }
 

@@ -58,6 +58,16 @@ std::string LastRcvdFile::to_json(const replica::LastRcvdState& s) {
                         {"copy_version", {a.copy_version.host, a.copy_version.seq}}});
   j["awaiting_copy"] = awaiting;
   j["described"] = s.described;
+  json resolved = json::array();
+  for (const auto& c : s.resolved)
+    resolved.push_back({{"id", c.id},
+                        {"path", c.path},
+                        {"reason", c.reason},
+                        {"local", {c.local.host, c.local.seq}},
+                        {"remote", {c.remote.host, c.remote.seq}},
+                        {"winner", !c.winner ? "" : *c.winner == fsm::Winner::server ? "server" : "client"},
+                        {"kept", c.kept}});
+  j["resolved"] = resolved;
   return j.dump(1) + "\n";
 }
 
@@ -86,11 +96,11 @@ Result<replica::LastRcvdState> LastRcvdFile::from_json(const std::string& text) 
       }
       s.quarantined.push_back(std::move(h));
     }
+    auto version = [](const json& v) {
+      return Version{v.at(0).get<std::uint64_t>(), v.at(1).get<std::uint64_t>()};
+    };
     // Absent in files written before client-wins cases were kept here.
     if (j.contains("awaiting_copy")) {
-      auto version = [](const json& v) {
-        return Version{v.at(0).get<std::uint64_t>(), v.at(1).get<std::uint64_t>()};
-      };
       for (const auto& a : j.at("awaiting_copy"))
         s.awaiting_copy.push_back(replica::AwaitedCopy{a.at("id").get<std::uint64_t>(),
                                                        a.at("path").get<std::string>(), version(a.at("remote")),
@@ -99,6 +109,23 @@ Result<replica::LastRcvdState> LastRcvdFile::from_json(const std::string& text) 
     }
     // Absent in files written before describe existed.
     if (j.contains("described")) s.described = j.at("described").get<std::map<std::string, std::uint64_t>>();
+    // Absent in files written before resolved conflicts were kept.
+    if (j.contains("resolved"))
+      for (const auto& c : j.at("resolved")) {
+        replica::ConflictInfo info;
+        info.id = c.at("id").get<std::uint64_t>();
+        info.path = c.at("path").get<std::string>();
+        info.reason = c.at("reason").get<std::string>();
+        info.local = version(c.at("local"));
+        info.remote = version(c.at("remote"));
+        info.state = "resolved";
+        const auto winner = c.at("winner").get<std::string>();
+        if (winner == "server") info.winner = fsm::Winner::server;
+        else if (winner == "client") info.winner = fsm::Winner::client;
+        else if (!winner.empty()) return Error{"conflict " + std::to_string(info.id) + ": unknown winner '" + winner + "'", 0};
+        info.kept = c.at("kept").get<std::vector<std::string>>();
+        s.resolved.push_back(std::move(info));
+      }
   } catch (const json::exception& e) {
     return Error{e.what(), 0};
   }

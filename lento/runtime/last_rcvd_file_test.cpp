@@ -25,6 +25,10 @@ replica::LastRcvdState sample() {
   s.awaiting_copy.push_back(
       replica::AwaitedCopy{2, "docs/c.txt", Version{7, 30}, "docs/c.txt.izo-conflict-server-30", Version{9, 38}});
   s.described = {{"docs/b.txt", 0}, {"moved here", 41}};
+  s.resolved.push_back(replica::ConflictInfo{1, "docs/d.txt", "changed on both sides", Version{9, 20}, Version{7, 22},
+                                             "resolved", fsm::Winner::server, {"docs/d.txt.izo-conflict-c-20"}});
+  s.resolved.push_back(replica::ConflictInfo{2, "e", "deleted there, changed here", Version{9, 25}, Version{},
+                                             "resolved", fsm::Winner::client, {}});
   return s;
 }
 

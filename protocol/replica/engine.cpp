@@ -657,11 +657,12 @@ struct Engine::Impl : fsm::PermitClientActions, fsm::ClientLinkActions, fsm::Per
   void open_case(std::vector<kml::Record> remote, const Decision& d) {
     if (extend_case(remote, d)) return;
     ConflictInfo info;
-    info.id = state.next_conflict_id++;
     info.path = d.path;
     info.reason = d.reason;
     if (auto local = ports.store.lookup(d.path)) info.local = local->version;
     info.remote = remote.back().obj_new;
+    info.id = id_before_a_crash(info).value_or(state.next_conflict_id);
+    if (info.id == state.next_conflict_id) ++state.next_conflict_id;
     log("conflict " + std::to_string(info.id) + " on " + info.path + ": " + info.reason);
     auto c = std::make_unique<Case>(*this, info, std::move(remote));
     auto& ref = *c;
@@ -677,6 +678,24 @@ struct Engine::Impl : fsm::PermitClientActions, fsm::ClientLinkActions, fsm::Per
       winner = fsm::Winner::client;
     }
     check(ref.machine.process(ce::Decide{winner}));
+  }
+
+  // A conflict found again after a crash stopped its resolution once it was
+  // durable in the history (the same object, the same two versions) keeps
+  // its number.
+  std::optional<std::uint64_t> id_before_a_crash(const ConflictInfo& info) const {
+    for (const auto& r : state.resolved)
+      if (r.path == info.path && r.local == info.local && r.remote == info.remote) return r.id;
+    return std::nullopt;
+  }
+
+  // Keeps a resolved conflict in the history last_rcvd holds (persisted with
+  // the next make_durable), so it is still listed after a restart.
+  void remember_resolved(const ConflictInfo& info) {
+    std::erase_if(state.resolved, [&](const ConflictInfo& r) { return r.id == info.id; });
+    state.resolved.push_back(info);
+    state.resolved.back().state = "resolved";
+    if (state.resolved.size() > LastRcvdState::resolved_kept) state.resolved.erase(state.resolved.begin());
   }
 
   std::uint64_t next_stamp_seq() const { return ports.journal.last_recno() + 1; }
@@ -861,6 +880,7 @@ struct Engine::Impl : fsm::PermitClientActions, fsm::ClientLinkActions, fsm::Per
   // Journals a copy of this host's object `local` at `from` under the free
   // name `to`: a file with its content, a symlink, or an empty directory.
   void journal_copy(const std::string& from, const std::string& to, const ObjectInfo& local) {
+    if (ports.store.lookup(to)) return finish_copy(from, to);
     kml::Record create;
     create.op = local.type == ObjType::file ? Op::create : local.type == ObjType::dir ? Op::mkdir : Op::symlink;
     create.path = to;
@@ -872,6 +892,20 @@ struct Engine::Impl : fsm::PermitClientActions, fsm::ClientLinkActions, fsm::Per
       check(ports.store.copy(from, to));
       journal_close(to, ports.store.lookup(to)->size);
     }
+  }
+
+  // A copy's name taken already: this resolution ran before a crash stopped
+  // it (the name holds this host's version of the object; the names are
+  // made of it). A file whose close the journal does not hold yet gets its
+  // content and the close; anything else is done.
+  void finish_copy(const std::string& from, const std::string& to) {
+    std::optional<kml::Record> last;
+    for (std::uint64_t n = server_counters().acked + 1; n <= ports.journal.durable_recno(); n += cfg.batch_records)
+      for (auto& r : ports.journal.read(n, cfg.batch_records))
+        if (r.origin == cfg.self && touches(r, to)) last = std::move(r);
+    if (!last || last->op != Op::create) return;
+    check(ports.store.copy(from, to));
+    journal_close(to, ports.store.lookup(to)->size);
   }
 
   // Server wins at a directory the server removed, under which this host
@@ -937,6 +971,11 @@ struct Engine::Impl : fsm::PermitClientActions, fsm::ClientLinkActions, fsm::Per
           if (auto copy = keep_local_tree(n, bases, contested)) c.info.kept.push_back(*copy);
       for (const auto& n : contested)
         if (auto copy = keep_local_copy(n)) c.info.kept.push_back(*copy);
+      // The copies, what they supersede and the conflict are durable before
+      // the server's versions replace this host's: a crash from here on
+      // finds them, and the conflict found again resolves to the same names.
+      remember_resolved(c.info);
+      make_durable();
       for (const auto& r : c.remote) {
         const auto rn = names_of(r);
         if (std::any_of(rn.begin(), rn.end(), [&](const std::string& n) { return contested.contains(n); }))
@@ -1288,6 +1327,7 @@ struct Engine::Impl : fsm::PermitClientActions, fsm::ClientLinkActions, fsm::Per
 
   void case_resolved(Case& c) {
     std::erase_if(state.quarantined, [&](const HeldConflict& h) { return h.id == c.info.id; });
+    remember_resolved(c.info);
     // The resolution's changes are durable before the conflict is forgotten.
     make_durable();
     ++resolved_count;
@@ -1774,6 +1814,7 @@ Status Engine::status() const {
   s.journal_last = i.ports.journal.last_recno();
   s.journal_durable = i.ports.journal.durable_recno();
   s.conflicts_resolved = i.resolved_count;
+  s.resolved = i.state.resolved;
   if (i.cfg.role == Role::client) {
     s.permit = i.permit->state();
     auto it = i.state.peers.find(i.cfg.server);

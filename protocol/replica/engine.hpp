@@ -31,8 +31,6 @@ enum class Policy { server_wins, client_wins, manual };
 std::string_view policy_name(Policy p);
 std::optional<Policy> policy_from_name(std::string_view name);
 
-struct ConflictInfo;
-
 // The conflict API: a tool or a script that decides conflicts. It is asked
 // when a conflict is detected and answers with the side that keeps the name
 // (the other version is kept under a conflict name), or nullopt to leave the
@@ -65,16 +63,6 @@ struct Ports {
   LastRcvd& last_rcvd;
 };
 
-struct ConflictInfo {
-  std::uint64_t id = 0;
-  std::string path;
-  std::string reason;
-  Version local;                 // what this replica had
-  Version remote;                // what the peer's update made of it
-  std::string state;             // the conflict machine's state
-  std::optional<fsm::Winner> winner;
-  std::vector<std::string> kept;  // conflict copies made, so nothing is lost
-};
 
 namespace effect {
 struct Send { HostId to = 0; wire::Message message; };
@@ -116,7 +104,8 @@ struct Status {
   std::uint64_t journal_last = 0;
   std::uint64_t journal_durable = 0;
   std::vector<ConflictInfo> conflicts;  // open ones
-  std::uint64_t conflicts_resolved = 0;
+  std::uint64_t conflicts_resolved = 0;  // since the engine started
+  std::vector<ConflictInfo> resolved;   // the last ones resolved, kept across restarts
 };
 
 class Engine {

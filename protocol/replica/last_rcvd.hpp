@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "kml/record.hpp"
+#include "replica/conflict_info.hpp"
 
 namespace izo::replica {
 
@@ -59,6 +60,10 @@ struct LastRcvdState {
   // (wire::Describe): 0 while asked, then the server's record it is as of.
   // Forwarded records up to there that touch the name are skipped.
   std::map<std::string, std::uint64_t> described;
+  // The last conflicts resolved here (at most resolved_kept, oldest first),
+  // so that they can still be listed after a restart.
+  std::vector<ConflictInfo> resolved;
+  static constexpr std::size_t resolved_kept = 100;
   std::uint64_t next_conflict_id = 1;
   friend bool operator==(const LastRcvdState&, const LastRcvdState&) = default;
 };

@@ -102,6 +102,20 @@ TEST(CrashSweep, AClientGivenAgainACreateItsBatchThenRenamedAwayDoesNotCreateItT
   EXPECT_GT(r->crash_points, 3u);
 }
 
+// A client that crashed while it resolved a conflict (server wins) sent its
+// own superseded write after the restart, for want of a durable record that
+// it was superseded, or made its copy of it a second time ("exists"), and
+// the conflict vanished from the reports. The copies and the conflict are now
+// durable before the server's version replaces the client's, a copy begun
+// before a crash is finished, and resolved conflicts are kept in last_rcvd.
+TEST(CrashSweep, AClientCrashingWhileServerWinsAConflictKeepsBothVersionsAndTheConflict) {
+  const auto d = played("common write a first\nserver write a the server's\nclient write a the client's");
+  auto r = sweep(d, {.targets = {Target::client}});
+  ASSERT_TRUE(r) << r.error().message;
+  EXPECT_EQ(first_failures(*r), "");
+  EXPECT_GT(r->crash_points, 10u);
+}
+
 // Three operations take 2.5 s here and two and a half minutes under the
 // sanitizers, which run two (the same code paths, 5,202 crash states).
 #ifdef __SANITIZE_ADDRESS__

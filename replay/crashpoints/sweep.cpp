@@ -139,11 +139,13 @@ class Probe {
 
 Host& target_of(MiniWorld& w, Target t) { return t == Target::server ? w.server() : w.client(0); }
 
-// Every conflict reported, once each: "host: path".
+// Every conflict reported, or listed as resolved, once each: "host: path".
 std::set<std::string> conflicts_of(MiniWorld& w) {
   std::set<std::string> out;
-  for (Host* h : {&w.server(), &w.client(0)})
+  for (Host* h : {&w.server(), &w.client(0)}) {
     for (const auto& c : h->conflict_reports) out.insert(h->name + ": " + c.path);
+    for (const auto& c : h->engine->status().resolved) out.insert(h->name + ": " + c.path);  // kept across a restart
+  }
   return out;
 }
 
