@@ -971,9 +971,14 @@ struct Engine::Impl : fsm::PermitClientActions, fsm::ClientLinkActions, fsm::Per
           if (auto copy = keep_local_tree(n, bases, contested)) c.info.kept.push_back(*copy);
       for (const auto& n : contested)
         if (auto copy = keep_local_copy(n)) c.info.kept.push_back(*copy);
-      // The copies, what they supersede and the conflict are durable before
-      // the server's versions replace this host's: a crash from here on
-      // finds them, and the conflict found again resolves to the same names.
+      // This host's changes not in conflict are journaled again on the
+      // server's state (they touch no contested name, which the server's
+      // versions below take).
+      rebase_names(bases, contested);
+      // The copies, the records carried over, what they supersede and the
+      // conflict are durable before the server's versions replace this
+      // host's: a crash from here on finds them all, and the conflict found
+      // again resolves to the same names.
       remember_resolved(c.info);
       make_durable();
       for (const auto& r : c.remote) {
@@ -981,7 +986,6 @@ struct Engine::Impl : fsm::PermitClientActions, fsm::ClientLinkActions, fsm::Per
         if (std::any_of(rn.begin(), rn.end(), [&](const std::string& n) { return contested.contains(n); }))
           check(ports.store.force(r));
       }
-      rebase_names(bases, contested);
       make_durable();
       fetch_missing(cfg.server);
       post([this, &c] { check(c.machine.process(ce::Done{})); });
