@@ -543,8 +543,14 @@ struct Engine::Impl : fsm::PermitClientActions, fsm::ClientLinkActions, fsm::Per
       if (auto bad = kml::check(r)) return drop(cfg.server, "record " + std::to_string(r.recno) + " refused: " + bad->message);
     }
     // Records this store took before a crash stopped it recording so (the
-    // counters were not yet durable): the batch comes again.
-    const auto held = in_store_through(recs, ports.store);
+    // counters were not yet durable): the batch comes again. Names whose
+    // state a description gave are out of the batch's order: not evidence.
+    std::size_t held = 0;
+    for (std::size_t i = recs.size(); i-- > 0 && held == 0;) {
+      const auto names = names_of(recs[i]);
+      if (std::none_of(names.begin(), names.end(), [&](const std::string& n) { return state.described.contains(n); }))
+        held = in_store_through(std::span(recs).subspan(i, 1), ports.store) > 0 ? i + 1 : 0;
+    }
     for (std::size_t i = 0; i < recs.size(); ++i) {
       const auto& r = recs[i];
       if (r.recno < pc.next_to_expect) continue;  // resent after a crash: had it
@@ -971,14 +977,9 @@ struct Engine::Impl : fsm::PermitClientActions, fsm::ClientLinkActions, fsm::Per
           if (auto copy = keep_local_tree(n, bases, contested)) c.info.kept.push_back(*copy);
       for (const auto& n : contested)
         if (auto copy = keep_local_copy(n)) c.info.kept.push_back(*copy);
-      // This host's changes not in conflict are journaled again on the
-      // server's state (they touch no contested name, which the server's
-      // versions below take).
-      rebase_names(bases, contested);
-      // The copies, the records carried over, what they supersede and the
-      // conflict are durable before the server's versions replace this
-      // host's: a crash from here on finds them all, and the conflict found
-      // again resolves to the same names.
+      // The copies, what they supersede and the conflict are durable before
+      // the server's versions replace this host's: a crash from here on
+      // finds them, and the conflict found again resolves to the same names.
       remember_resolved(c.info);
       make_durable();
       for (const auto& r : c.remote) {
@@ -986,6 +987,7 @@ struct Engine::Impl : fsm::PermitClientActions, fsm::ClientLinkActions, fsm::Per
         if (std::any_of(rn.begin(), rn.end(), [&](const std::string& n) { return contested.contains(n); }))
           check(ports.store.force(r));
       }
+      rebase_names(bases, contested);
       make_durable();
       fetch_missing(cfg.server);
       post([this, &c] { check(c.machine.process(ce::Done{})); });

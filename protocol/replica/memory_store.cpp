@@ -63,7 +63,10 @@ const MemoryStore::Inode* MemoryStore::find(std::string_view path) const {
 }
 
 bool MemoryStore::has_entries(std::string_view dir) const {
-  auto it = live_.names.upper_bound(dir);
+  // Names under "d" sort after "d/", and a sibling such as "d.txt" or "d-1"
+  // can sort between "d" and them.
+  if (dir.empty()) return live_.names.size() > 1;  // anything but the root
+  auto it = live_.names.lower_bound(std::string(dir) + "/");
   return it != live_.names.end() && under(it->first, dir);
 }
 

@@ -56,6 +56,20 @@ TEST_F(VersionRule, ObjectChangedHereToIsAConflict) {
   EXPECT_NE(d.reason.find("changed on both sides"), std::string::npos);
 }
 
+// The in-memory store found "d" empty when a sibling whose name sorts
+// between "d" and "d/" ("d.izo-conflict-...", "d-old") existed: a removal of
+// a directory holding new entries was applied (and the model and the crash
+// sweeps then saw a livelock of refused records).
+TEST_F(VersionRule, RemovalOfADirectoryWithEntriesHereIsAConflictWhateverItsSiblingsAreCalled) {
+  ASSERT_FALSE(store.apply(rec(Op::mkdir, "d.izo-conflict-x-1", {}, v1), Origin::local));
+  ASSERT_FALSE(store.apply(rec(Op::create, "d-old", {}, v1), Origin::local));
+  EXPECT_TRUE(store.has_entries("d"));
+  EXPECT_FALSE(store.has_entries("d.izo-conflict-x-1"));
+  EXPECT_TRUE(store.has_entries(""));
+  EXPECT_FALSE(MemoryStore{}.has_entries(""));
+  EXPECT_EQ(verdict(rec(Op::rmdir, "d", v1, {})), Verdict::conflict);
+}
+
 TEST_F(VersionRule, CreateOfAFreeNameApplies) {
   EXPECT_EQ(verdict(rec(Op::create, "d/g", {}, v2)), Verdict::apply);
 }
