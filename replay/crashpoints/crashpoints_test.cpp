@@ -25,6 +25,18 @@ std::string first_failures(const SweepReport& r) {
   return out;
 }
 
+// Sweeps the reconnection after `script`, crashing `target` after each of
+// its writes: every crash state must hold. The report, for its figures.
+SweepReport expect_every_crash_holds(const std::string& script, Target target) {
+  auto r = sweep(played(script), {.targets = {target}});
+  if (!r) {
+    ADD_FAILURE() << r.error().message;
+    return {};
+  }
+  EXPECT_EQ(first_failures(*r), "");
+  return *r;
+}
+
 TEST(TornTail, EveryWayAnAppendCanStopIsCutRightAfterTheRecordsBeforeIt) {
   const auto d = played("client write a one\nclient mkdir d\nclient write d/b two\nclient rename a d/c");
   ASSERT_GE(d.client.size(), 5u);
@@ -48,35 +60,27 @@ TEST(TornTail, AWholeRecordOutOfSequenceAfterTheKeptOnesIsNotCalledTorn) {
 }
 
 TEST(CrashSweep, AServerCrashingAnywhereInAReintegrationRecoversAndConverges) {
-  const auto d = played("common mkdir d\nclient write d/x one\nclient mkdir e\nclient rename d/x e/x\nclient write f two");
-  auto r = sweep(d, {.targets = {Target::server}});
-  ASSERT_TRUE(r) << r.error().message;
-  EXPECT_EQ(first_failures(*r), "");
-  EXPECT_EQ(r->failures, 0u);
-  EXPECT_GE(r->crash_points, 10u);
-  EXPECT_GT(r->crash_states, r->crash_points);  // some points leave a choice of what the disk kept
-  EXPECT_GT(r->torn_tails, 0u);
+  const auto r = expect_every_crash_holds(
+      "common mkdir d\nclient write d/x one\nclient mkdir e\nclient rename d/x e/x\nclient write f two", Target::server);
+  EXPECT_EQ(r.failures, 0u);
+  EXPECT_GE(r.crash_points, 10u);
+  EXPECT_GT(r.crash_states, r.crash_points);  // some points leave a choice of what the disk kept
+  EXPECT_GT(r.torn_tails, 0u);
 }
 
 // A server that crashed after journaling a batch but before recording that
 // it had it received the batch again and called the client's own records a
 // conflict with themselves (chmod of a file the next record removes).
 TEST(CrashSweep, ABatchTheServerJournaledBeforeItsCountersIsADuplicateNotAConflict) {
-  const auto d = played("common write A a\nclient chmod A 600\nclient unlink A");
-  auto r = sweep(d, {.targets = {Target::server}});
-  ASSERT_TRUE(r) << r.error().message;
-  EXPECT_EQ(first_failures(*r), "");
+  expect_every_crash_holds("common write A a\nclient chmod A 600\nclient unlink A", Target::server);
 }
 
 // A client that applied forwarded updates and crashed before it recorded so
 // got them again and called the write of a file the batch then removes a
 // conflict ("changed there, deleted here").
 TEST(CrashSweep, AClientGivenAgainUpdatesItAppliedBeforeItsCrashSeesDuplicates) {
-  const auto d = played("common write A a\nserver write A b\nserver unlink A");
-  auto r = sweep(d, {.targets = {Target::client}});
-  ASSERT_TRUE(r) << r.error().message;
-  EXPECT_EQ(first_failures(*r), "");
-  EXPECT_GT(r->crash_points, 3u);
+  const auto r = expect_every_crash_holds("common write A a\nserver write A b\nserver unlink A", Target::client);
+  EXPECT_GT(r.crash_points, 3u);
 }
 
 // A server that crashed after its store took a client's unlink of a file it
@@ -84,10 +88,7 @@ TEST(CrashSweep, AClientGivenAgainUpdatesItAppliedBeforeItsCrashSeesDuplicates) 
 // of a file its store no longer had ("changed there, deleted here"); the
 // unlink journaled after it explains the absence.
 TEST(CrashSweep, AServerRecoveringAWriteOfAFileTheNextRecordRemovedFindsItDone) {
-  const auto d = played("common write A a\nclient write A b\nclient unlink A\nclient write A c");
-  auto r = sweep(d, {.targets = {Target::server}});
-  ASSERT_TRUE(r) << r.error().message;
-  EXPECT_EQ(first_failures(*r), "");
+  expect_every_crash_holds("common write A a\nclient write A b\nclient unlink A\nclient write A c", Target::server);
 }
 
 // A client that applied a forwarded batch (recreate A, rename it to B) and
@@ -95,11 +96,9 @@ TEST(CrashSweep, AServerRecoveringAWriteOfAFileTheNextRecordRemovedFindsItDone) 
 // name was free: the rename had moved it) and then called the rename onto B a
 // conflict with itself.
 TEST(CrashSweep, AClientGivenAgainACreateItsBatchThenRenamedAwayDoesNotCreateItTwice) {
-  const auto d = played("common write A a\nserver unlink A\nserver write A c\nserver rename A B");
-  auto r = sweep(d, {.targets = {Target::client}});
-  ASSERT_TRUE(r) << r.error().message;
-  EXPECT_EQ(first_failures(*r), "");
-  EXPECT_GT(r->crash_points, 3u);
+  const auto r =
+      expect_every_crash_holds("common write A a\nserver unlink A\nserver write A c\nserver rename A B", Target::client);
+  EXPECT_GT(r.crash_points, 3u);
 }
 
 // A client that crashed while it resolved a conflict (server wins) sent its
@@ -109,11 +108,9 @@ TEST(CrashSweep, AClientGivenAgainACreateItsBatchThenRenamedAwayDoesNotCreateItT
 // durable before the server's version replaces the client's, a copy begun
 // before a crash is finished, and resolved conflicts are kept in last_rcvd.
 TEST(CrashSweep, AClientCrashingWhileServerWinsAConflictKeepsBothVersionsAndTheConflict) {
-  const auto d = played("common write a first\nserver write a the server's\nclient write a the client's");
-  auto r = sweep(d, {.targets = {Target::client}});
-  ASSERT_TRUE(r) << r.error().message;
-  EXPECT_EQ(first_failures(*r), "");
-  EXPECT_GT(r->crash_points, 10u);
+  const auto r = expect_every_crash_holds(
+      "common write a first\nserver write a the server's\nclient write a the client's", Target::client);
+  EXPECT_GT(r.crash_points, 10u);
 }
 
 // Three operations take 2.5 s here and two and a half minutes under the
