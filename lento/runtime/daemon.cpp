@@ -197,11 +197,10 @@ json Daemon::control(const json& request) {
   }
   if (cmd == "resolve") {
     if (fileset.empty()) return {{"ok", false}, {"error", "resolve needs the fileset"}};
-    const std::string winner = request.value("winner", "");
-    if (winner != "server" && winner != "client") return {{"ok", false}, {"error", "winner must be server or client"}};
+    const auto winner = fsm::winner_from_name(request.value("winner", ""));
+    if (!winner) return {{"ok", false}, {"error", "winner must be server or client"}};
     if (!request.contains("id") || !request["id"].is_number_unsigned()) return {{"ok", false}, {"error", "resolve needs the conflict id"}};
-    auto err = chosen.front()->resolve(request["id"].get<std::uint64_t>(),
-                                       winner == "server" ? fsm::Winner::server : fsm::Winner::client);
+    auto err = chosen.front()->resolve(request["id"].get<std::uint64_t>(), *winner);
     if (err) return {{"ok", false}, {"error", *err}};
     return {{"ok", true}};
   }

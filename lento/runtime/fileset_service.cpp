@@ -23,10 +23,7 @@ using replica::HostId;
 constexpr std::size_t kChunk = 1 << 20;  // DAT packet payload
 constexpr std::chrono::seconds kParkLimit{10};  // a fetch waits this long for content on its way
 
-std::string winner_name(std::optional<fsm::Winner> w) {
-  if (!w) return "";
-  return *w == fsm::Winner::server ? "server" : "client";
-}
+std::string winner_name(std::optional<fsm::Winner> w) { return w ? std::string(fsm::winner_name(*w)) : ""; }
 
 }  // namespace
 
@@ -619,7 +616,7 @@ std::optional<std::string> FilesetService::resolve(std::uint64_t id, fsm::Winner
   engine_call([&](replica::Engine& e) {
     if (auto err = e.resolve(id, winner)) problem = err->message;
   });
-  if (!problem) log_.info(def_.name + ": conflict " + std::to_string(id) + " resolved by hand, " + winner_name(winner) + " wins");
+  if (!problem) log_.info(def_.name + ": conflict " + std::to_string(id) + " resolved by hand, " + std::string(fsm::winner_name(winner)) + " wins");
   return problem;
 }
 

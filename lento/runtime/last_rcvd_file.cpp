@@ -65,7 +65,7 @@ std::string LastRcvdFile::to_json(const replica::LastRcvdState& s) {
                         {"reason", c.reason},
                         {"local", {c.local.host, c.local.seq}},
                         {"remote", {c.remote.host, c.remote.seq}},
-                        {"winner", !c.winner ? "" : *c.winner == fsm::Winner::server ? "server" : "client"},
+                        {"winner", c.winner ? fsm::winner_name(*c.winner) : ""},
                         {"kept", c.kept}});
   j["resolved"] = resolved;
   return j.dump(1) + "\n";
@@ -120,9 +120,9 @@ Result<replica::LastRcvdState> LastRcvdFile::from_json(const std::string& text) 
         info.remote = version(c.at("remote"));
         info.state = "resolved";
         const auto winner = c.at("winner").get<std::string>();
-        if (winner == "server") info.winner = fsm::Winner::server;
-        else if (winner == "client") info.winner = fsm::Winner::client;
-        else if (!winner.empty()) return Error{"conflict " + std::to_string(info.id) + ": unknown winner '" + winner + "'", 0};
+        info.winner = fsm::winner_from_name(winner);
+        if (!info.winner && !winner.empty())
+          return Error{"conflict " + std::to_string(info.id) + ": unknown winner '" + winner + "'", 0};
         info.kept = c.at("kept").get<std::vector<std::string>>();
         s.resolved.push_back(std::move(info));
       }

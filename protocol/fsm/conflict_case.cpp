@@ -66,6 +66,14 @@ ConflictCase::~ConflictCase() = default;
 ConflictCase::ConflictCase(ConflictCase&&) noexcept = default;
 ConflictCase& ConflictCase::operator=(ConflictCase&&) noexcept = default;
 
+std::string_view winner_name(Winner w) { return w == Winner::server ? "server" : "client"; }
+
+std::optional<Winner> winner_from_name(std::string_view name) {
+  if (name == "server") return Winner::server;
+  if (name == "client") return Winner::client;
+  return std::nullopt;
+}
+
 std::optional<Error> ConflictCase::process(const conflict_events::Decide& e) { return impl_->run(e); }
 std::optional<Error> ConflictCase::process(const conflict_events::Choose& e) { return impl_->run(e); }
 std::optional<Error> ConflictCase::process(const conflict_events::Done& e) { return impl_->run(e); }

@@ -9,6 +9,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "fsm/transition_log.hpp"
@@ -17,6 +18,9 @@
 namespace izo::fsm {
 
 enum class Winner { server, client };
+
+std::string_view winner_name(Winner w);                       // "server" or "client"
+std::optional<Winner> winner_from_name(std::string_view name);  // nullopt: neither
 
 namespace conflict_events {
 struct Decide { static constexpr const char* name = "Decide"; std::optional<Winner> winner; };  // nullopt: manual

@@ -545,11 +545,12 @@ struct Engine::Impl : fsm::PermitClientActions, fsm::ClientLinkActions, fsm::Per
     // Records this store took before a crash stopped it recording so (the
     // counters were not yet durable): the batch comes again. Names whose
     // state a description gave are out of the batch's order: not evidence.
-    std::size_t held = 0;
+    std::size_t held = 0;  // records before this index were applied (see applied_later)
     for (std::size_t i = recs.size(); i-- > 0 && held == 0;) {
       const auto names = names_of(recs[i]);
-      if (std::none_of(names.begin(), names.end(), [&](const std::string& n) { return state.described.contains(n); }))
-        held = in_store_through(std::span(recs).subspan(i, 1), ports.store) > 0 ? i + 1 : 0;
+      const bool described = std::any_of(names.begin(), names.end(),
+                                         [&](const std::string& n) { return state.described.contains(n); });
+      if (!described && result_in_store(recs[i], ports.store)) held = i + 1;
     }
     for (std::size_t i = 0; i < recs.size(); ++i) {
       const auto& r = recs[i];
@@ -715,6 +716,15 @@ struct Engine::Impl : fsm::PermitClientActions, fsm::ClientLinkActions, fsm::Per
     if (apply_to_store) check(ports.store.apply(r, Origin::local));
   }
 
+  // Calls `f` with each of this host's own durable records the server has
+  // not acknowledged, in order (the journal is read a batch at a time).
+  template <class F>
+  void each_unacked_own(F&& f) {
+    for (std::uint64_t n = server_counters().acked + 1; n <= ports.journal.durable_recno(); n += cfg.batch_records)
+      for (auto& r : ports.journal.read(n, cfg.batch_records))
+        if (r.origin == cfg.self) f(r);
+  }
+
   // Objects created and deleted again here since the server last heard from
   // this host leave no trace at the server: their records are cancelled (sent
   // as noops), as Coda cancels such pairs in its CML. A chain is followed
@@ -725,49 +735,46 @@ struct Engine::Impl : fsm::PermitClientActions, fsm::ClientLinkActions, fsm::Per
       bool clean = true;  // began with a create in the window, replaced nothing
     };
     std::map<std::string, Chain> live;
-    const auto acked = server_counters().acked;
     std::size_t cancelled = 0;
-    for (std::uint64_t n = acked + 1; n <= ports.journal.durable_recno(); n += cfg.batch_records) {
-      for (const auto& r : ports.journal.read(n, cfg.batch_records)) {
-        if (r.origin != cfg.self || state.superseded.contains(r.recno)) continue;
-        switch (r.op) {
-          case Op::create:
-          case Op::mkdir:
-          case Op::symlink:
-          case Op::mknod:
-            live[r.path] = Chain{{r.recno}, true};
-            break;
-          case Op::rename: {
-            auto it = live.find(r.path);
-            Chain c = it == live.end() ? Chain{{}, false} : std::move(it->second);
-            if (it != live.end()) live.erase(it);
-            c.recnos.push_back(r.recno);
-            if (r.target_old.exists()) c.clean = false;
-            live.erase(r.path2);
-            live[r.path2] = std::move(c);
-            break;
+    each_unacked_own([&](const kml::Record& r) {
+      if (state.superseded.contains(r.recno)) return;
+      switch (r.op) {
+        case Op::create:
+        case Op::mkdir:
+        case Op::symlink:
+        case Op::mknod:
+          live[r.path] = Chain{{r.recno}, true};
+          break;
+        case Op::rename: {
+          auto it = live.find(r.path);
+          Chain c = it == live.end() ? Chain{{}, false} : std::move(it->second);
+          if (it != live.end()) live.erase(it);
+          c.recnos.push_back(r.recno);
+          if (r.target_old.exists()) c.clean = false;
+          live.erase(r.path2);
+          live[r.path2] = std::move(c);
+          break;
+        }
+        case Op::unlink:
+        case Op::rmdir: {
+          auto it = live.find(r.path);
+          if (it != live.end() && it->second.clean) {
+            for (auto recno : it->second.recnos) state.superseded.insert(recno);
+            state.superseded.insert(r.recno);
+            cancelled += it->second.recnos.size() + 1;
           }
-          case Op::unlink:
-          case Op::rmdir: {
-            auto it = live.find(r.path);
-            if (it != live.end() && it->second.clean) {
-              for (auto recno : it->second.recnos) state.superseded.insert(recno);
-              state.superseded.insert(r.recno);
-              cancelled += it->second.recnos.size() + 1;
-            }
-            if (it != live.end()) live.erase(it);
-            break;
-          }
-          case Op::link:
-            live.erase(r.path);  // shared objects are not followed
-            break;
-          default: {
-            auto it = live.find(r.path);
-            if (it != live.end()) it->second.recnos.push_back(r.recno);
-          }
+          if (it != live.end()) live.erase(it);
+          break;
+        }
+        case Op::link:
+          live.erase(r.path);  // shared objects are not followed
+          break;
+        default: {
+          auto it = live.find(r.path);
+          if (it != live.end()) it->second.recnos.push_back(r.recno);
         }
       }
-    }
+    });
     if (cancelled) log("cancelled " + std::to_string(cancelled) + " records of objects created and deleted while away");
   }
 
@@ -790,10 +797,9 @@ struct Engine::Impl : fsm::PermitClientActions, fsm::ClientLinkActions, fsm::Per
   // with the server's base.
   std::map<std::string, ServerBase> supersede_closure(const std::set<std::string>& seeds) {
     std::vector<kml::Record> pending;
-    const auto acked = server_counters().acked;
-    for (std::uint64_t n = acked + 1; n <= ports.journal.durable_recno(); n += cfg.batch_records)
-      for (auto& r : ports.journal.read(n, cfg.batch_records))
-        if (r.origin == cfg.self && !state.superseded.contains(r.recno)) pending.push_back(std::move(r));
+    each_unacked_own([&](kml::Record& r) {
+      if (!state.superseded.contains(r.recno)) pending.push_back(std::move(r));
+    });
     std::vector<std::size_t> life(pending.size());
     for (std::size_t i = 0; i < life.size(); ++i) life[i] = i;
     auto find = [&](std::size_t i) {
@@ -848,7 +854,7 @@ struct Engine::Impl : fsm::PermitClientActions, fsm::ClientLinkActions, fsm::Per
       if (!taken[last.first] && bases.contains(name)) bases[name].carried = true;
     for (const auto& n : names) bases.try_emplace(n, ServerBase{});
     // Records sent but not acknowledged go again, as noops where superseded.
-    next_to_send = std::min(next_to_send, acked + 1);
+    next_to_send = std::min(next_to_send, server_counters().acked + 1);
     return bases;
   }
 
@@ -906,9 +912,9 @@ struct Engine::Impl : fsm::PermitClientActions, fsm::ClientLinkActions, fsm::Per
   // content and the close; anything else is done.
   void finish_copy(const std::string& from, const std::string& to) {
     std::optional<kml::Record> last;
-    for (std::uint64_t n = server_counters().acked + 1; n <= ports.journal.durable_recno(); n += cfg.batch_records)
-      for (auto& r : ports.journal.read(n, cfg.batch_records))
-        if (r.origin == cfg.self && touches(r, to)) last = std::move(r);
+    each_unacked_own([&](kml::Record& r) {
+      if (touches(r, to)) last = std::move(r);
+    });
     if (!last || last->op != Op::create) return;
     check(ports.store.copy(from, to));
     journal_close(to, ports.store.lookup(to)->size);
@@ -1338,7 +1344,7 @@ struct Engine::Impl : fsm::PermitClientActions, fsm::ClientLinkActions, fsm::Per
     make_durable();
     ++resolved_count;
     log("conflict " + std::to_string(c.info.id) + " on " + c.info.path + " resolved: " +
-        (c.info.winner == fsm::Winner::server ? "server" : "client") + " wins" +
+        std::string(fsm::winner_name(c.info.winner.value_or(fsm::Winner::client))) + " wins" +
         (c.info.kept.empty() ? "" : ", other version kept as " + c.info.kept.front()));
     report(c, "resolved");
     const auto id = c.info.id;
@@ -1878,7 +1884,7 @@ std::string Engine::canonical_state() const {
   for (const auto& [id, c] : i.cases) {
     out += "case " + n(id) + " " + c->machine.state() + " " + c->info.path + " local=" + to_string(c->info.local) +
            " remote=" + to_string(c->info.remote) + " winner=" +
-           (c->info.winner ? (*c->info.winner == fsm::Winner::server ? "server" : "client") : "-") + " kept=";
+           std::string(c->info.winner ? fsm::winner_name(*c->info.winner) : "-") + " kept=";
     for (const auto& k : c->info.kept) out += k + ",";
     out += " copy=" + c->copy_path + "@" + to_string(c->copy_version) + (c->copy_failed ? " copy_failed" : "") + " ";
     for (const auto& r : c->remote) append_record(out, r);

@@ -20,7 +20,7 @@ std::string canonical_text(const LastRcvdState& s) {
   for (const auto& [name, through] : s.described) out += " described=" + name + ":" + std::to_string(through);
   for (const auto& c : s.resolved) {
     out += " resolved=" + std::to_string(c.id) + ":" + c.path + ":" + to_string(c.local) + ":" + to_string(c.remote) +
-           ":" + (c.winner ? (*c.winner == fsm::Winner::server ? "server" : "client") : "none") + ":";
+           ":" + std::string(c.winner ? fsm::winner_name(*c.winner) : "none") + ":";
     for (const auto& k : c.kept) out += k + ",";
   }
   out += " next_conflict=" + std::to_string(s.next_conflict_id) + "\n";

@@ -1,5 +1,7 @@
 #include "replica/version_rule.hpp"
 
+#include <algorithm>
+
 #include "util/fileset_path.hpp"
 
 namespace izo::replica {
@@ -126,18 +128,15 @@ const std::string* name_left(const kml::Record& r) {
   return nullptr;
 }
 
-std::size_t in_store_through(std::span<const kml::Record> batch, const StoreView& store) {
-  for (std::size_t i = batch.size(); i-- > 0;) {
-    const auto& r = batch[i];
-    const auto* result = name_left(r);
-    if (!result || !r.obj_new.exists()) continue;
-    if (const auto here = store.lookup(*result); here && here->version == r.obj_new) return i + 1;
-  }
-  return 0;
+bool result_in_store(const kml::Record& r, const StoreView& store) {
+  const auto* result = name_left(r);
+  if (!result || !r.obj_new.exists()) return false;
+  const auto here = store.lookup(*result);
+  return here && here->version == r.obj_new;
 }
 
 bool applied_later(std::span<const kml::Record> after, const StoreView& store) {
-  return in_store_through(after, store) > 0;
+  return std::any_of(after.begin(), after.end(), [&](const kml::Record& r) { return result_in_store(r, store); });
 }
 
 bool removed_later(std::span<const kml::Record> after, const std::string& path) {

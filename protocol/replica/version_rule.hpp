@@ -61,10 +61,9 @@ const std::string* name_left(const kml::Record& r);
 // of a batch is called a conflict.
 bool applied_later(std::span<const kml::Record> after, const StoreView& store);
 
-// How many leading records of an in-order batch `store` holds already: one
-// past the last record whose result is in it (0: none), by the reasoning
-// above. A batch that comes again after a crash skips them.
-std::size_t in_store_through(std::span<const kml::Record> batch, const StoreView& store);
+// Whether `store` holds the record's result: its object at the name it
+// leaves, with the version it gives.
+bool result_in_store(const kml::Record& r, const StoreView& store);
 
 // Whether a record after a given one in its batch (`after`) removes the
 // object at `path` or moves it away (following it through renames): an

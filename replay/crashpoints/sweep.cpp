@@ -2,6 +2,7 @@
 
 #include <limits>
 #include <set>
+#include <sstream>
 #include <stdexcept>
 
 #include "conflicts/reconnect.hpp"
@@ -27,6 +28,13 @@ std::string describe(const CrashState& s) {
 namespace {
 
 struct CrashNow {};
+
+std::set<std::string> lines_of(const std::string& text) {
+  std::set<std::string> out;
+  std::istringstream in(text);
+  for (std::string line; std::getline(in, line);) out.insert(line);
+  return out;
+}
 
 // Where the target's disk stands after one of its writes.
 struct DiskAt {
@@ -93,11 +101,7 @@ class Probe {
   // The store's lines that the change took away (-) and brought (+).
   std::string store_change() {
     std::string now = h_.store.dump();
-    std::set<std::string> before, after;
-    for (std::size_t at = 0, end; at < dumped_.size(); at = end + 1)
-      before.insert(dumped_.substr(at, (end = std::min(dumped_.find('\n', at), dumped_.size())) - at));
-    for (std::size_t at = 0, end; at < now.size(); at = end + 1)
-      after.insert(now.substr(at, (end = std::min(now.find('\n', at), now.size())) - at));
+    const auto before = lines_of(dumped_), after = lines_of(now);
     std::string out;
     for (const auto& l : before)
       if (!after.contains(l)) out += " | - " + l;

@@ -120,7 +120,7 @@ int kmlconflicts_main(const std::vector<std::string>& args, std::ostream& out, s
   add_divergence_options(app, o.in);
   app.add_option("--write-kmls", o.write_kmls, "with --scenario: write server.kml and client.kml into this folder");
   app.add_flag("--json", o.json, "one JSON object instead of text");
-  app.add_flag("--trace", o.trace, "print the messages of the reconnection");
+  app.add_flag("--trace", o.trace, "print the messages and the engines' log lines of the reconnection");
   if (auto code = parse_tool_args(app, "kmlconflicts", args, out, err, 0, kConflictsUsage, kHelpTail)) return *code;
   if (o.in.kmls_given() == !o.in.scenario.empty() || (o.in.kmls_given() && !o.in.both_kmls_given())) {
     err << "kmlconflicts: give either two KMLs (server, client) or --scenario FILE\n(run kmlconflicts --help)\n";
