@@ -366,7 +366,10 @@ int op_create(const char* path, mode_t mode, fuse_file_info* fi) {
   const bool made = fd >= 0;
   if (!made && errno == EEXIST && !(fi->flags & O_EXCL)) fd = ::openat(f.lower().root_fd(), rel.c_str(), flags);
   if (fd < 0) return -errno;
-  auto* h = new_handle(fd, (fi->flags & O_TRUNC) != 0);
+  // A file this call made is empty, and its create record says so: O_TRUNC
+  // empties only a file that was there (the kernel's open drops O_TRUNC for
+  // a file it creates, and the kernel module journals the same records).
+  auto* h = new_handle(fd, !made && (fi->flags & O_TRUNC) != 0);
   fi->fh = reinterpret_cast<std::uint64_t>(h);
   if (!made) return 0;
   if (const int e = give_to_caller(f.lower(), rel)) return e;

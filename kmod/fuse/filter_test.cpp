@@ -116,6 +116,32 @@ TEST(PrestoFuse, ScriptedWorkloadYieldsExactlyTheExpectedRecords) {
   EXPECT_EQ(rs[4].parent_old, rs[0].obj_new);
 }
 
+// A shell's `printf ... > f`: open(O_CREAT|O_TRUNC), dup2, close of the
+// first descriptor (a flush with nothing written), write, close. The new
+// file is empty at its create: one close record, the written one, as the
+// kernel module journals it. An existing file emptied by O_TRUNC and closed
+// unwritten is journaled as a close all the same (its content changed).
+TEST(PrestoFuse, ShellRedirectionJournalsOneCloseAndTruncationOfAnOldFileIsJournaled) {
+  REQUIRE_FUSE();
+  Mount m;
+  const fs::path f = m.mnt() / "f";
+  const int fd = ::open(f.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+  ASSERT_GE(fd, 0) << std::strerror(errno);
+  const int copy = ::dup(fd);
+  ASSERT_EQ(::close(fd), 0);
+  ASSERT_EQ(::write(copy, "words\n", 6), 6);
+  ASSERT_EQ(::close(copy), 0);
+  const int again = ::open(f.c_str(), O_WRONLY | O_TRUNC);
+  ASSERT_GE(again, 0) << std::strerror(errno);
+  ASSERT_EQ(::close(again), 0);
+  ASSERT_EQ(m.stop(), 0) << m.log();
+  const auto rs = m.records();
+  EXPECT_EQ(ops_of(rs), "create f\nclose f\nclose f\n");
+  ASSERT_EQ(rs.size(), 3u);
+  EXPECT_EQ(rs[1].attrs.size, 6u);
+  EXPECT_EQ(rs[2].attrs.size, 0u);
+}
+
 TEST(PrestoFuse, MetadataFolderIsInvisibleAndCannotBeMade) {
   REQUIRE_FUSE();
   Mount m;

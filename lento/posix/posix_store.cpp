@@ -98,19 +98,28 @@ bool dir_has_entries(int fd, bool root) {
   return any;
 }
 
+// The content of `from` replaces that of `to`: written over it from the
+// start, then cut to length. Not emptied first: ext4 starts writing back at
+// once, at close, a file that was truncated to nothing (auto_da_alloc), and
+// the caller syncs a whole batch of installs at once anyway.
 std::optional<Error> copy_bytes(int from, int to, std::string_view what) {
-  if (::ftruncate(to, 0) != 0) return fail(what, "cannot truncate: " + errno_text(errno));
   char buf[1 << 16];
+  off_t at = 0;
   for (;;) {
     const auto n = ::read(from, buf, sizeof buf);
     if (n < 0) return fail(what, "read: " + errno_text(errno));
-    if (n == 0) return std::nullopt;
+    if (n == 0) break;
     for (ssize_t done = 0; done < n;) {
-      const auto w = ::write(to, buf + done, static_cast<std::size_t>(n - done));
+      const auto w = ::pwrite(to, buf + done, static_cast<std::size_t>(n - done), at);
       if (w < 0) return fail(what, "write: " + errno_text(errno));
       done += w;
+      at += w;
     }
   }
+  struct stat st {};
+  if (::fstat(to, &st) != 0) return fail(what, "stat: " + errno_text(errno));
+  if (st.st_size != at && ::ftruncate(to, at) != 0) return fail(what, "cannot truncate: " + errno_text(errno));
+  return std::nullopt;
 }
 
 // Ownership needs root; a store run by another user keeps its own.

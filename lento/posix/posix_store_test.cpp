@@ -129,6 +129,22 @@ TYPED_TEST(StorePort, RemoteCloseLeavesContentToFetchUntilItIsInstalled) {
   EXPECT_EQ(this->kind.content("f"), "hello");
 }
 
+// The content installed is the file's whole content, whatever length the
+// file had: longer than the record said, or shorter.
+TYPED_TEST(StorePort, InstalledContentIsTheWholeFileWhateverItsLengthWas) {
+  auto& s = this->s();
+  ASSERT_EQ(s.apply(rec(Op::create, "f", {}, {2, 1}), Origin::remote), std::nullopt);
+  ASSERT_EQ(s.apply(closed("f", {2, 1}, {2, 2}, 5), Origin::remote), std::nullopt);
+  s.install_data("f", {2, 2}, this->kind.token("hi"));
+  s.sync();
+  EXPECT_EQ(this->kind.content("f"), "hi");
+  ASSERT_EQ(s.apply(closed("f", {2, 2}, {2, 3}, 2), Origin::remote), std::nullopt);
+  s.install_data("f", {2, 3}, this->kind.token("a longer content"));
+  s.sync();
+  EXPECT_EQ(this->kind.content("f"), "a longer content");
+  EXPECT_FALSE(s.lookup("f")->data_missing);
+}
+
 TYPED_TEST(StorePort, RenameMovesTheObjectAndItsMissingContent) {
   auto& s = this->s();
   ASSERT_EQ(s.apply(rec(Op::mkdir, "d", {}, {1, 1}), Origin::remote), std::nullopt);

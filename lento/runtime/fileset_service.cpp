@@ -21,28 +21,34 @@ using nlohmann::json;
 using replica::HostId;
 
 constexpr std::size_t kChunk = 1 << 20;  // DAT packet payload
-constexpr std::chrono::seconds kParkLimit{10};  // a fetch waits this long for content on its way
+constexpr std::chrono::seconds kParkLimit{10};
+// Fetched contents wait in memory up to 4 MiB each and 256 MiB in all;
+// bigger ones, and the rest, in files under .intermezzo/F/fetch/.
+constexpr std::uint64_t kMemoryContentLimit = 4u << 20;
+constexpr std::uint64_t kMemoryContentBudget = 256u << 20;  // a fetch waits this long for content on its way
 
 std::string winner_name(std::optional<fsm::Winner> w) { return w ? std::string(fsm::winner_name(*w)) : ""; }
 
 }  // namespace
 
-// Content being fetched from a peer into a temporary file.
+// Content being fetched from a peer. Its place (memory or a file) is made
+// when the reply gives its size; until the engine takes the token, the sink
+// gives the place back when it goes.
 struct FilesetService::Sink {
+  FetchedContents* contents = nullptr;
   HostId from = 0;
   std::uint64_t engine_fetch = 0;  // 0: asked for an open that waits (FETCH upcall)
   std::string path;
   std::string install_path;  // where the content lands (opens and fetches waiting there are answered)
   Version version;
-  fs::path tmp;
-  int fd = -1;
+  std::uint32_t ctoken = 0;
+  std::string token;  // the content's place, once the reply came
+  int fd = -1;        // to write into it (owned by `contents`)
   bool replied = false;
   std::uint64_t expected = 0;
   std::uint64_t got = 0;
   ~Sink() {
-    if (fd >= 0) ::close(fd);
-    std::error_code ec;
-    if (!tmp.empty()) fs::remove(tmp, ec);
+    if (!token.empty()) contents->discard(token);
   }
 };
 
@@ -88,6 +94,7 @@ Result<std::unique_ptr<FilesetService>> FilesetService::start(boost::asio::io_co
   fs::remove_all(s->fetch_dir_, ec);  // what an earlier run left half-fetched
   fs::create_directories(s->fetch_dir_, ec);
   if (ec) return Error{"cannot make " + s->fetch_dir_.string() + ": " + ec.message(), 0};
+  s->contents_ = std::make_unique<FetchedContents>(s->fetch_dir_, kMemoryContentLimit, kMemoryContentBudget);
 
   replica::Config ec_cfg;
   ec_cfg.fileset = cache.fileset;
@@ -199,14 +206,9 @@ void FilesetService::carry_out(std::vector<replica::Effect> effects) {
           } else if constexpr (std::is_same_v<E, replica::effect::Drop>) {
             if (Connection* c = connection(x.peer)) c->close(x.reason);
           } else if constexpr (std::is_same_v<E, replica::effect::Discard>) {
-            // Tokens are files this service fetched into; nothing else is removed.
-            const fs::path token(x.token);
-            std::error_code ec;
-            if (token.parent_path() == fetch_dir_) {
-              fs::remove(token, ec);
-            } else {
-              log_.error(def_.name + ": the engine discarded '" + x.token + "', which is no fetched file");
-            }
+            // Tokens are contents this service fetched; nothing else is removed.
+            if (!contents_->discard(x.token))
+              log_.error(def_.name + ": the engine discarded '" + x.token + "', which is no fetched content");
           }
         },
         e);
@@ -413,12 +415,8 @@ std::uint32_t FilesetService::start_fetch(HostId from, const std::string& path, 
   s->path = path;
   s->install_path = install_path;
   s->version = v;
-  s->tmp = fetch_dir_ / std::to_string(ctoken);
-  s->fd = ::open(s->tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-  if (s->fd < 0) {
-    log_.error(def_.name + ": cannot make " + s->tmp.string() + ": " + std::strerror(errno));
-    return 0;
-  }
+  s->contents = contents_.get();
+  s->ctoken = ctoken;
   sinks_[ctoken] = std::move(s);
   log_.debug(def_.name + ": fetching '" + path + "' " + to_string(v) + " from " + host_name(from));
   c->send(message_packet(wire::FetchFile{def_.name, path, v, 0}, wire::PacketType::req, ctoken));
@@ -479,6 +477,10 @@ void FilesetService::on_fetch_reply(std::uint32_t ctoken, const wire::Packet& p)
     auto* r = std::get_if<wire::FetchFileReply>(&*m);
     if (!r) return finish_fetch(ctoken, "a reply that is not fetch_file_reply");
     if (r->status != wire::Status::ok) return finish_fetch(ctoken, "not served: " + r->reason);
+    auto place = contents_->make(ctoken, r->size);
+    if (!place) return finish_fetch(ctoken, place.error().message);
+    s.token = place->token;
+    s.fd = place->fd;
     s.replied = true;
     s.expected = r->size;
     return;
@@ -492,8 +494,8 @@ void FilesetService::on_fetch_reply(std::uint32_t ctoken, const wire::Packet& p)
   }
   if (s.got != s.expected)
     return finish_fetch(ctoken, "got " + std::to_string(s.got) + " bytes of " + std::to_string(s.expected));
-  // No fsync here: the temporary file is disposable; installing the content
-  // syncs the file it lands in before the missing mark goes.
+  // No fsync here: the fetched content is disposable; installing it syncs
+  // the file it lands in before the missing mark goes.
   finish_fetch(ctoken, std::nullopt);
 }
 
@@ -503,20 +505,38 @@ void FilesetService::finish_fetch(std::uint32_t ctoken, std::optional<std::strin
   std::unique_ptr<Sink> s = std::move(node.mapped());
   if (failure) log_.info(def_.name + ": fetch of '" + s->path + "' from " + host_name(s->from) + " failed: " + *failure);
   if (s->engine_fetch != 0) {
-    const std::optional<std::string> token = failure ? std::nullopt : std::optional<std::string>(s->tmp.string());
-    // The engine holds the fetched file from here until it discards it.
-    if (token) s->tmp.clear();
-    engine_call([&](replica::Engine& e) { e.data_arrived(s->engine_fetch, token); });
-  } else if (!failure) {
-    store_->install_data(s->path, s->version, s->tmp.string());
+    std::optional<std::string> token = failure ? std::nullopt : std::optional<std::string>(s->token);
+    // The engine holds the fetched content from here until it discards it.
+    if (token) s->token.clear();
+    // The fetches ending while this one is handled (the rest of what the
+    // socket gave) join it: the engine makes them durable with one sync.
+    if (ended_.empty()) boost::asio::post(io_, [this] { deliver_arrivals(); });
+    ended_.push_back(Ended{replica::Arrival{s->engine_fetch, std::move(token)}, s->install_path});
+    return;
+  }
+  if (!failure) {
+    store_->install_data(s->path, s->version, s->token);
     store_->sync();  // the content is durable before the open it waits for reads it
   }
-  if (failure && s->engine_fetch == 0) {
+  if (failure) {
     for (const auto id : waiting_opens_[s->path]) reply_fetch(id, EIO);
     waiting_opens_.erase(s->path);
   }
   answer_waiting_opens(s->install_path);
   serve_parked(s->install_path, false);
+}
+
+void FilesetService::deliver_arrivals() {
+  auto ended = std::move(ended_);
+  ended_.clear();
+  std::vector<replica::Arrival> arrivals;
+  arrivals.reserve(ended.size());
+  for (const auto& e : ended) arrivals.push_back(e.arrival);
+  engine_call([&](replica::Engine& e) { e.data_arrived(arrivals); });
+  for (const auto& e : ended) {
+    answer_waiting_opens(e.install_path);
+    serve_parked(e.install_path, false);
+  }
 }
 
 void FilesetService::serve_parked(const std::string& path, bool expire_only) {

@@ -18,6 +18,7 @@
 #include "posix/posix_store.hpp"
 #include "replica/engine.hpp"
 #include "runtime/connection.hpp"
+#include "runtime/fetched_contents.hpp"
 #include "runtime/filter_journal.hpp"
 #include "runtime/last_rcvd_file.hpp"
 #include "runtime/log.hpp"
@@ -92,6 +93,9 @@ class FilesetService {
   void serve_parked(const std::string& path, bool expire_only);
   void on_fetch_reply(std::uint32_t ctoken, const wire::Packet& p);
   void finish_fetch(std::uint32_t ctoken, std::optional<std::string> failure);
+  // Hands the engine every fetch that ended since the last call, in one
+  // data_arrived (one sync for all), then answers whoever waits on them.
+  void deliver_arrivals();
   void answer_waiting_opens(const std::string& path);
   void reply_fetch(std::uint64_t upcall, std::uint32_t status);  // FETCH_REPLY to Presto
   // The peer izoctl names ("" on a client: its server), if the fileset has it.
@@ -118,6 +122,7 @@ class FilesetService {
   std::unique_ptr<LastRcvdFile> last_rcvd_;
   std::unique_ptr<replica::Engine> engine_;
   std::filesystem::path fetch_dir_;
+  std::unique_ptr<FetchedContents> contents_;  // outlives the sinks below
 
   std::map<replica::HostId, std::shared_ptr<Connection>> links_;
   std::set<replica::HostId> cut_;  // disconnected on purpose (izoctl)
@@ -128,6 +133,12 @@ class FilesetService {
   std::uint64_t heartbeat_seq_ = 0;
 
   std::map<std::uint32_t, std::unique_ptr<Sink>> sinks_;
+  // Engine fetches that ended, waiting for deliver_arrivals (posted once).
+  struct Ended {
+    replica::Arrival arrival;
+    std::string install_path;
+  };
+  std::vector<Ended> ended_;
   std::uint32_t next_ctoken_ = 1;
   std::map<std::string, std::vector<std::uint64_t>> waiting_opens_;  // path -> FETCH upcall ids
   struct Parked {

@@ -365,24 +365,36 @@ struct Engine::Impl : fsm::PermitClientActions, fsm::ClientLinkActions, fsm::Per
     for (const auto& [path, v] : ports.store.missing_data()) fetch(from, path, v, path, v);
   }
 
-  void data_arrived(std::uint64_t id, const std::optional<std::string>& token) {
-    auto it = fetches.find(id);
-    if (it == fetches.end()) {
-      log("data for unknown fetch " + std::to_string(id), true);
-      if (token) discard(*token);
-      return;
+  // Fetches that ended, installed together and made durable by one sync
+  // before anyone waiting on them is told (group commit: a reintegration's
+  // hundreds of files cost one sync per batch the runtime gathers, not one
+  // each).
+  void data_arrived(std::span<const Arrival> arrivals) {
+    std::vector<std::pair<PendingFetch, std::optional<std::string>>> ended;
+    bool installed = false;
+    for (const auto& [id, token] : arrivals) {
+      auto it = fetches.find(id);
+      if (it == fetches.end()) {
+        log("data for unknown fetch " + std::to_string(id), true);
+        if (token) discard(*token);
+        continue;
+      }
+      PendingFetch f = std::move(it->second);
+      fetches.erase(it);
+      if (token && f.install) {
+        ports.store.install_data(f.fetch.install_path, f.fetch.install_version, *token);
+        installed = true;
+      } else if (!token) {
+        log("fetch of " + f.fetch.path + " " + to_string(f.fetch.version) + " from host " +
+            std::to_string(f.fetch.from) + " failed; will ask again");
+      }
+      ended.emplace_back(std::move(f), token);
     }
-    PendingFetch f = std::move(it->second);
-    fetches.erase(it);
-    if (token && f.install) {
-      ports.store.install_data(f.fetch.install_path, f.fetch.install_version, *token);
-      ports.store.sync();
-    } else if (!token) {
-      log("fetch of " + f.fetch.path + " " + to_string(f.fetch.version) + " from host " +
-          std::to_string(f.fetch.from) + " failed; will ask again");
+    if (installed) ports.store.sync();
+    for (auto& [f, token] : ended) {
+      const bool kept = f.then && f.then(token);
+      if (token && !kept) discard(*token);
     }
-    const bool kept = f.then && f.then(token);
-    if (token && !kept) discard(*token);
   }
 
   void discard(std::string token) { out.push_back(effect::Discard{std::move(token)}); }
@@ -1806,7 +1818,11 @@ void Engine::permit_returned() {
   impl_->drain();
 }
 void Engine::data_arrived(std::uint64_t fetch, std::optional<std::string> token) {
-  impl_->data_arrived(fetch, token);
+  const Arrival one{fetch, std::move(token)};
+  data_arrived(std::span(&one, 1));
+}
+void Engine::data_arrived(std::span<const Arrival> arrivals) {
+  impl_->data_arrived(arrivals);
   impl_->drain();
 }
 std::optional<Error> Engine::resolve(std::uint64_t id, fsm::Winner winner) {

@@ -10,6 +10,7 @@
 #include <cstdint>
 #include <functional>
 #include <set>
+#include <span>
 #include <memory>
 #include <optional>
 #include <string>
@@ -87,6 +88,13 @@ struct Drop { HostId peer = 0; std::string reason; };  // end this connection
 struct Discard { std::string token; };
 }  // namespace effect
 
+// A fetch that ended: its id and the runtime's handle for the content, or
+// nullopt (failed).
+struct Arrival {
+  std::uint64_t fetch = 0;
+  std::optional<std::string> token;
+};
+
 using Effect = std::variant<effect::Send, effect::Fetch, effect::UpcallReply,
                             effect::ConflictReport, effect::Log, effect::Drop, effect::Discard>;
 
@@ -127,6 +135,10 @@ class Engine {
   void permit_returned();
   // A fetch ended: the runtime's handle for the content, or nullopt (failed).
   void data_arrived(std::uint64_t fetch, std::optional<std::string> token);
+  // Several fetches ended: their contents are installed and made durable by
+  // one Store::sync() before any is acted on. A runtime that gathers the
+  // fetches ending close together pays one sync for all of them.
+  void data_arrived(std::span<const Arrival> arrivals);
   // A person or a tool decides a quarantined conflict.
   std::optional<Error> resolve(std::uint64_t conflict, fsm::Winner winner);
 

@@ -497,6 +497,34 @@ TEST(ReplicaEngine, EveryFetchedContentIsGivenBackOnce) {
   for (Host* h : {&w.server(), &a, &b}) EXPECT_EQ(h->tokens_held, 0) << h->name;
 }
 
+// Group commit of fetched content: the fetches a runtime hands over together
+// are installed and made durable by one sync, and each still lands.
+TEST(ReplicaEngine, FetchesHandedOverTogetherAreMadeDurableByOneSync) {
+  MiniWorld w(2);
+  connect_all(w);
+  Host& a = w.client(0);
+  Host& s = w.server();
+  w.disconnect(0);
+  for (int i = 0; i < 5; ++i) ASSERT_TRUE(w.write(a, "f" + std::to_string(i), "A's file " + std::to_string(i)));
+  w.fetches_together = true;
+  w.connect(0);
+  w.run();
+  std::size_t fetched = 0, largest = 0;
+  for (const auto& b : s.fetch_batches) {
+    EXPECT_EQ(b.syncs, 1u) << "a batch of " << b.arrivals << " fetches";
+
+    fetched += b.arrivals;
+    largest = std::max(largest, b.arrivals);
+  }
+  EXPECT_EQ(fetched, 5u);
+  EXPECT_GT(largest, 1u) << "the reintegration asked for several files at once";
+  for (int i = 0; i < 5; ++i) expect_everywhere(w, "f" + std::to_string(i), "A's file " + std::to_string(i));
+  EXPECT_TRUE(s.store.missing_data().empty());
+  EXPECT_EQ(s.tokens_held, 0);
+  expect_converged(w);
+  EXPECT_EQ(errors_of(w), "");
+}
+
 struct ByExtension : ConflictHandler {
   std::vector<std::string> asked;
   std::optional<fsm::Winner> decide(const ConflictInfo& c) override {

@@ -173,6 +173,7 @@ std::optional<Error> MemoryStore::changed(std::optional<Error> outcome) {
 void MemoryStore::sync() {
   durable_ = live_;
   dirty_ = false;
+  ++syncs_;
   if (on_change) on_change();
 }
 

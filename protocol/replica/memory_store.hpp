@@ -26,6 +26,8 @@ class MemoryStore final : public Store {
   void sync() override;
   // Whether anything changed since the last sync().
   bool dirty() const { return dirty_; }
+  // How many times sync() was called.
+  std::uint64_t syncs() const { return syncs_; }
 
   // A crash: everything since the last sync() is gone.
   void crash() {
@@ -91,6 +93,7 @@ class MemoryStore final : public Store {
   Tree live_;
   Tree durable_;
   bool dirty_ = false;
+  std::uint64_t syncs_ = 0;
 };
 
 }  // namespace izo::replica

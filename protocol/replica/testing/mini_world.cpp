@@ -142,23 +142,37 @@ bool MiniWorld::step() {
     return true;
   }
   if (!fetches_.empty()) {
-    FetchJob job = std::move(fetches_.front());
-    fetches_.pop_front();
-    Host& h = host(job.host);
-    std::optional<std::string> data;
-    const int src = index_of(job.fetch.from);
-    const int client = (is_server(h) ? src : index_of(h.id)) - 1;
-    if (client >= 0 && links_[static_cast<std::size_t>(client)]) {
-      Host& from = host(job.fetch.from);
-      const auto obj = from.store.lookup(job.fetch.path);
-      if (obj && obj->version == job.fetch.version) data = from.store.content(job.fetch.path);
+    const HostId to = fetches_.front().host;
+    Host& h = host(to);
+    std::vector<Arrival> arrivals;
+    for (auto it = fetches_.begin(); it != fetches_.end();) {
+      if (it->host != to || (!arrivals.empty() && !fetches_together)) {
+        ++it;
+        continue;
+      }
+      arrivals.push_back(Arrival{it->fetch.id, fetched(h, it->fetch)});
+      if (arrivals.back().token) ++h.tokens_held;
+      it = fetches_.erase(it);
     }
-    if (data) ++h.tokens_held;
-    h.engine->data_arrived(job.fetch.id, data);
+    const auto syncs_before = h.store.syncs();
+    h.engine->data_arrived(arrivals);
+    h.fetch_batches.push_back({arrivals.size(), h.store.syncs() - syncs_before});
     collect(h);
     return true;
   }
   return false;
+}
+
+// The content a fetch gets: the source's object at the version asked, if the
+// link between the two is up.
+std::optional<std::string> MiniWorld::fetched(Host& h, const effect::Fetch& fetch) {
+  const int src = index_of(fetch.from);
+  const int client = (is_server(h) ? src : index_of(h.id)) - 1;
+  if (client < 0 || !links_[static_cast<std::size_t>(client)]) return std::nullopt;
+  Host& from = host(fetch.from);
+  const auto obj = from.store.lookup(fetch.path);
+  if (!obj || obj->version != fetch.version) return std::nullopt;
+  return from.store.content(fetch.path);
 }
 
 int MiniWorld::run(int max_steps) {

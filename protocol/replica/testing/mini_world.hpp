@@ -46,6 +46,12 @@ struct Host {
   std::vector<ConflictInfo> conflict_reports;
   std::vector<std::string> log;
   int tokens_held = 0;  // content tokens given to the engine and not yet discarded
+  // Each data_arrived call: how many fetches it carried and how many times
+  // the store synced during it.
+  struct FetchBatch {
+    std::size_t arrivals = 0, syncs = 0;
+  };
+  std::vector<FetchBatch> fetch_batches;
   explicit Host(HostId h, std::string n) : id(h), name(std::move(n)), journal(h) {}
 };
 
@@ -70,6 +76,9 @@ class MiniWorld {
   int run(int max_steps = 100000);
   // Delivers at most one message or fetch; false when nothing is queued.
   bool step();
+  // When set, a fetch step hands a host every fetch queued for it in one
+  // data_arrived call (as lento gathers the fetches that end together).
+  bool fetches_together = false;
 
   // Presto on `h`: take the permit if needed (running the world until it is
   // answered), then make the update, journal it durably and tell lento.
@@ -114,6 +123,7 @@ class MiniWorld {
   int index_of(HostId id) const;
   void build_engine(Host& h);
   void collect(Host& h);
+  std::optional<std::string> fetched(Host& h, const effect::Fetch& fetch);
   bool ask_permit(Host& h);
   bool local_update(Host& h, kml::Record r, const std::string* content = nullptr);
 
