@@ -84,7 +84,15 @@ void Journal::tick_loop(std::stop_token stop) {
       wake_.wait_for(lock, stop, std::chrono::nanoseconds(wait_ns), [] { return false; });
       continue;
     }
-    file_.tick();
+    // The sync runs outside the lock: updates go on appending meanwhile,
+    // and what they append goes with the next sync.
+    if (const auto through = file_.begin_sync()) {
+      lock.unlock();
+      const int err = file_.sync_data();
+      lock.lock();
+      if (err != 0) file_.sync();  // again under the lock: reports the failure as before
+      file_.end_sync(*through);
+    }
     if (auto moved = moved_locked()) {
       lock.unlock();
       announce(moved);

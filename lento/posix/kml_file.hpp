@@ -54,6 +54,15 @@ class KmlFile {
   void sync();   // flush, then fdatasync: everything appended is durable
   void tick();   // sync if the group-commit deadline has passed
 
+  // sync() in three steps, for a caller that keeps appending from other
+  // threads under its own lock: begin_sync() (under the lock) hands the
+  // buffer to the kernel and returns the last record the sync covers
+  // (nullopt: nothing to sync); the caller runs sync_data() without the
+  // lock; end_sync() (under the lock again) records what became durable.
+  std::optional<std::uint64_t> begin_sync();
+  int sync_data() const;  // fdatasync; 0 or errno
+  void end_sync(std::uint64_t through);
+
   // When tick() must be called at the latest (steady-clock ns), if at all.
   std::optional<std::int64_t> deadline() const { return commit_.deadline(); }
 

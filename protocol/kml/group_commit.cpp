@@ -1,5 +1,6 @@
 #include "kml/group_commit.hpp"
 
+#include <algorithm>
 #include <stdexcept>
 
 namespace izo::kml {
@@ -28,31 +29,61 @@ void GroupCommit::appended(std::uint64_t recno, std::uint64_t bytes, std::int64_
     oldest_pending_ns_ = now_ns;
     pending_bytes_ = 0;
   }
+  if (in_flight()) {
+    if (appended_ == in_flight_through_) after_oldest_ns_ = now_ns;
+    after_bytes_ += bytes;
+  }
   appended_ = recno;
   pending_bytes_ += bytes;
 }
 
-bool GroupCommit::sync_due(std::int64_t now_ns) const {
+bool GroupCommit::over_limits() const {
   if (!pending()) return false;
   switch (policy_.mode) {
     case SyncPolicy::Mode::off: return false;
     case SyncPolicy::Mode::always: return true;
     case SyncPolicy::Mode::group:
-      return appended_ - durable_ >= policy_.max_records || pending_bytes_ >= policy_.max_bytes ||
-             now_ns - oldest_pending_ns_ >= policy_.max_delay_ns;
+      return appended_ - durable_ >= policy_.max_records || pending_bytes_ >= policy_.max_bytes;
   }
   return false;
 }
 
-std::optional<std::int64_t> GroupCommit::deadline() const {
-  if (!pending() || policy_.mode == SyncPolicy::Mode::off) return std::nullopt;
-  if (policy_.mode == SyncPolicy::Mode::always) return oldest_pending_ns_;
-  return oldest_pending_ns_ + policy_.max_delay_ns;
+bool GroupCommit::sync_due(std::int64_t now_ns) const {
+  if (over_limits()) return true;
+  const auto d = deadline();
+  return d && now_ns >= *d;
 }
 
-void GroupCommit::synced() {
+std::optional<std::int64_t> GroupCommit::deadline() const {
+  if (!pending() || in_flight() || policy_.mode == SyncPolicy::Mode::off) return std::nullopt;
+  if (policy_.mode == SyncPolicy::Mode::always) return oldest_pending_ns_;
+  if (!last_sync_ns_) return oldest_pending_ns_;
+  return std::max(oldest_pending_ns_, *last_sync_ns_ + policy_.max_delay_ns);
+}
+
+void GroupCommit::synced(std::int64_t now_ns) {
+  last_sync_ns_ = now_ns;
   durable_ = appended_;
   pending_bytes_ = 0;
+}
+
+std::uint64_t GroupCommit::sync_started(std::int64_t now_ns) {
+  last_sync_ns_ = now_ns;
+  in_flight_through_ = appended_;
+  after_bytes_ = 0;
+  after_oldest_ns_ = 0;
+  return appended_;
+}
+
+void GroupCommit::synced_through(std::uint64_t recno) {
+  if (recno <= durable_) return;  // an explicit sync got further meanwhile
+  durable_ = recno;
+  if (!pending()) {
+    pending_bytes_ = 0;
+  } else if (recno == in_flight_through_) {
+    pending_bytes_ = after_bytes_;
+    oldest_pending_ns_ = after_oldest_ns_;
+  }
 }
 
 }  // namespace izo::kml

@@ -19,7 +19,11 @@ struct SyncPolicy {
   Mode mode = Mode::group;
   std::uint32_t max_records = 64;        // unsynced records
   std::uint64_t max_bytes = 1u << 20;    // unsynced bytes
-  std::int64_t max_delay_ns = 5'000'000;  // age of the oldest unsynced record
+  // Group mode: a record waits at most this long, and syncs start at most
+  // this often. A record appended when no sync started in the last
+  // max_delay_ns is due at once (an idle journal adds no latency); under a
+  // stream of records, syncs come every max_delay_ns with all that came.
+  std::int64_t max_delay_ns = 5'000'000;
 };
 
 // "off", "always", "group"; nullopt for anything else.
@@ -36,13 +40,24 @@ class GroupCommit {
 
   // Whether the policy wants a sync at now_ns.
   bool sync_due(std::int64_t now_ns) const;
+  // Whether the pending records reach a count or size limit (or the mode
+  // is always): the appender syncs them itself. Time alone never makes an
+  // appender wait; deadline() says when someone else must.
+  bool over_limits() const;
 
-  // The latest time at which the pending records must be synced; nullopt
-  // when nothing is pending or the policy never syncs on its own.
+  // The time at which the pending records must be synced; nullopt when
+  // nothing is pending, the policy never syncs on its own, or a sync that
+  // started is on its way (it ends with synced_through).
   std::optional<std::int64_t> deadline() const;
 
-  // Everything appended so far is now durable.
-  void synced();
+  // Everything appended so far is now durable (a sync at now_ns).
+  void synced(std::int64_t now_ns);
+
+  // A sync of everything appended so far starts at now_ns, and records may
+  // be appended while it runs; returns the last record it covers.
+  std::uint64_t sync_started(std::int64_t now_ns);
+  // That sync ended: records through `recno` are durable.
+  void synced_through(std::uint64_t recno);
 
   std::uint64_t appended_recno() const { return appended_; }
   std::uint64_t durable_recno() const { return durable_; }
@@ -50,11 +65,19 @@ class GroupCommit {
   const SyncPolicy& policy() const { return policy_; }
 
  private:
+  bool in_flight() const { return in_flight_through_ > durable_; }
+
   SyncPolicy policy_;
   std::uint64_t appended_;
   std::uint64_t durable_;
   std::uint64_t pending_bytes_ = 0;
   std::int64_t oldest_pending_ns_ = 0;
+  std::optional<std::int64_t> last_sync_ns_;  // when the last sync started
+  // A sync on its way covers records through in_flight_through_; those
+  // appended since then are counted apart, pending once it ends.
+  std::uint64_t in_flight_through_ = 0;
+  std::uint64_t after_bytes_ = 0;
+  std::int64_t after_oldest_ns_ = 0;
 };
 
 }  // namespace izo::kml
