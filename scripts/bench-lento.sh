@@ -24,9 +24,16 @@ SIZES=${SIZES:-"1000 10000"}
 port=${BENCH_PORT:-23190}
 
 . lento/e2e/testbed.sh
+# Everything (the three hosts, rsync's and unison's folders) runs on a fresh
+# ext4 filesystem (a loop-mounted image), as bench-fuse does: on a filesystem
+# full of recently deleted inodes, ext4's inode allocator slows every create
+# down, and the figures would depend on what ran before.
 work=$(mktemp -d "${TMPDIR:-/tmp}/izo-bench.XXXXXX")
+truncate -s 4G "$work.img"
+mkfs.ext4 -q -F "$work.img"
+mount -o loop "$work.img" "$work"
 chmod 755 "$work"
-trap 'tb_cleanup; rm -rf "$work"' EXIT
+trap 'tb_cleanup; umount "$work" 2>/dev/null || umount -l "$work"; rm -rf "$work" "$work.img"' EXIT
 tb_init "$work" "$root/build" "$port"
 tb_fileset shared muskox clientA clientB
 for h in muskox clientA clientB; do tb_mount "$h"; done
