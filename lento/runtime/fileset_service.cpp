@@ -21,11 +21,11 @@ using nlohmann::json;
 using replica::HostId;
 
 constexpr std::size_t kChunk = 1 << 20;  // DAT packet payload
-constexpr std::chrono::seconds kParkLimit{10};
+constexpr std::chrono::seconds kParkLimit{10};  // a fetch waits this long for content on its way
 // Fetched contents wait in memory up to 4 MiB each and 256 MiB in all;
 // bigger ones, and the rest, in files under .intermezzo/F/fetch/.
 constexpr std::uint64_t kMemoryContentLimit = 4u << 20;
-constexpr std::uint64_t kMemoryContentBudget = 256u << 20;  // a fetch waits this long for content on its way
+constexpr std::uint64_t kMemoryContentBudget = 256u << 20;
 
 std::string winner_name(std::optional<fsm::Winner> w) { return w ? std::string(fsm::winner_name(*w)) : ""; }
 
@@ -41,7 +41,6 @@ struct FilesetService::Sink {
   std::string path;
   std::string install_path;  // where the content lands (opens and fetches waiting there are answered)
   Version version;
-  std::uint32_t ctoken = 0;
   std::string token;  // the content's place, once the reply came
   int fd = -1;        // to write into it (owned by `contents`)
   bool replied = false;
@@ -416,7 +415,6 @@ std::uint32_t FilesetService::start_fetch(HostId from, const std::string& path, 
   s->install_path = install_path;
   s->version = v;
   s->contents = contents_.get();
-  s->ctoken = ctoken;
   sinks_[ctoken] = std::move(s);
   log_.debug(def_.name + ": fetching '" + path + "' " + to_string(v) + " from " + host_name(from));
   c->send(message_packet(wire::FetchFile{def_.name, path, v, 0}, wire::PacketType::req, ctoken));
