@@ -8,6 +8,7 @@
 #include <boost/asio/post.hpp>
 #include <cerrno>
 #include <cstring>
+#include <utility>
 #include <nlohmann/json.hpp>
 
 #include "util/fileset_path.hpp"
@@ -525,11 +526,10 @@ void FilesetService::finish_fetch(std::uint32_t ctoken, std::optional<std::strin
 }
 
 void FilesetService::deliver_arrivals() {
-  auto ended = std::move(ended_);
-  ended_.clear();
+  auto ended = std::exchange(ended_, {});
   std::vector<replica::Arrival> arrivals;
   arrivals.reserve(ended.size());
-  for (const auto& e : ended) arrivals.push_back(e.arrival);
+  for (auto& e : ended) arrivals.push_back(std::move(e.arrival));
   engine_call([&](replica::Engine& e) { e.data_arrived(arrivals); });
   for (const auto& e : ended) {
     answer_waiting_opens(e.install_path);

@@ -300,7 +300,7 @@ struct Engine::Impl : fsm::PermitClientActions, fsm::ClientLinkActions, fsm::Per
     for (std::size_t i = 0; i < tail.size(); ++i) {
       const auto& r = tail[i];
       if (r.op == Op::noop || settled(r)) continue;
-      auto d = cfg.version_rule(r, ports.store, later[i]);
+      const auto d = cfg.version_rule(r, ports.store, later[i]);
       if (d.verdict == Verdict::conflict && in_store_through_later(r, std::span(tail).subspan(i + 1)))
         continue;
       if (d.verdict == Verdict::apply) {
