@@ -285,7 +285,9 @@ std::optional<Error> PosixStore::set_attrs(const kml::Record& r, Origin origin, 
   }
   const bool file = S_ISREG(st.st_mode);
   if ((a.valid & IZO_ATTR_SIZE) && !file) return fail(r.path, "size change on a non-file");
-  if ((a.valid & IZO_ATTR_SIZE) && r.op == Op::setattr) {
+  // A remote close that left the file empty says its whole content.
+  const bool emptied = origin == Origin::remote && kml::closes_empty(r);
+  if ((a.valid & IZO_ATTR_SIZE) && (r.op == Op::setattr || emptied)) {
     Fd fd(openat2_beneath(root_fd_, r.path.c_str(), O_WRONLY));
     if (fd.fd < 0 || ::ftruncate(fd.fd, static_cast<off_t>(a.size)) != 0)
       return fail(r.path, "truncate: " + errno_text(errno));
@@ -300,10 +302,11 @@ std::optional<Error> PosixStore::set_attrs(const kml::Record& r, Origin origin, 
       return fail(r.path, "utimens: " + errno_text(errno));
   }
   if (file) {
-    // A remote close makes the content something to fetch; a local one, or a
-    // change of attributes on content that is here, leaves it here.
-    const bool fetch = !based || (r.op == Op::close && origin == Origin::remote);
-    if (fetch || (r.op == Op::close && origin == Origin::local)) {
+    // A remote close makes the content something to fetch, unless it emptied
+    // the file; a local one, or a change of attributes on content that is
+    // here, leaves it here.
+    const bool fetch = !emptied && (!based || (r.op == Op::close && origin == Origin::remote));
+    if (fetch || r.op == Op::close) {
       if (const int e = mark_content_missing(p->proc(), fetch); e != 0)
         return fail(r.path, "cannot mark content: " + errno_text(-e));
       if (fetch) {

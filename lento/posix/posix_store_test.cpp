@@ -145,6 +145,36 @@ TYPED_TEST(StorePort, InstalledContentIsTheWholeFileWhateverItsLengthWas) {
   EXPECT_FALSE(s.lookup("f")->data_missing);
 }
 
+// A close that left the file empty says the whole content: nothing to fetch,
+// whatever was here before, missing content or a version off the record's base.
+TYPED_TEST(StorePort, RemoteCloseThatEmptiedTheFileLeavesNothingToFetch) {
+  auto& s = this->s();
+  ASSERT_EQ(s.apply(rec(Op::create, "f", {}, {2, 1}), Origin::remote), std::nullopt);
+  ASSERT_EQ(s.apply(closed("f", {2, 1}, {2, 2}, 5), Origin::remote), std::nullopt);
+  s.install_data("f", {2, 2}, this->kind.token("hello"));
+  s.sync();
+  ASSERT_EQ(this->kind.content("f"), "hello");
+  ASSERT_EQ(s.apply(closed("f", {2, 2}, {2, 3}, 0), Origin::remote), std::nullopt);
+  EXPECT_FALSE(s.lookup("f")->data_missing);
+  EXPECT_EQ(s.lookup("f")->size, 0u);
+  EXPECT_EQ(this->kind.content("f"), "");
+
+  ASSERT_EQ(s.apply(closed("f", {2, 3}, {2, 4}, 7), Origin::remote), std::nullopt);
+  ASSERT_TRUE(s.lookup("f")->data_missing);
+  ASSERT_EQ(s.apply(closed("f", {2, 4}, {2, 5}, 0), Origin::remote), std::nullopt);
+  EXPECT_TRUE(s.missing_data().empty());
+  EXPECT_EQ(this->kind.content("f"), "");
+
+  ASSERT_EQ(s.apply(rec(Op::create, "g", {}, {2, 6}), Origin::remote), std::nullopt);
+  ASSERT_EQ(s.apply(closed("g", {2, 6}, {2, 7}, 4), Origin::remote), std::nullopt);
+  s.install_data("g", {2, 7}, this->kind.token("data"));
+  s.sync();
+  ASSERT_EQ(s.force(closed("g", {9, 9}, {3, 1}, 0)), std::nullopt);
+  EXPECT_FALSE(s.lookup("g")->data_missing);
+  EXPECT_EQ(s.lookup("g")->version, (Version{3, 1}));
+  EXPECT_EQ(this->kind.content("g"), "");
+}
+
 TYPED_TEST(StorePort, RenameMovesTheObjectAndItsMissingContent) {
   auto& s = this->s();
   ASSERT_EQ(s.apply(rec(Op::mkdir, "d", {}, {1, 1}), Origin::remote), std::nullopt);

@@ -78,6 +78,12 @@ struct Record {
   friend bool operator==(const Record&, const Record&) = default;
 };
 
+// A close that leaves the file empty says its whole content: a replica that
+// applies it has nothing to fetch.
+inline bool closes_empty(const Record& r) {
+  return r.op == Op::close && (r.attrs.valid & IZO_ATTR_SIZE) != 0 && r.attrs.size == 0;
+}
+
 // nullopt when `r` obeys every rule of FORMAT.md, else the first broken one.
 std::optional<Error> check(const Record& r);
 

@@ -33,6 +33,15 @@ class Tracker {
     name_[r.path] = id;
   }
 
+  // Emptied: whatever the batch wrote into the file before, nothing is needed.
+  void empty(const std::string& path) {
+    auto it = name_.find(path);
+    if (it == name_.end()) return;
+    const auto id = it->second;
+    for (const auto& n : chains_.at(id).names) name_.erase(n);
+    chains_.erase(id);
+  }
+
   // Versions move on; the content stays (a truncate keeps its prefix).
   void touch(std::size_t i, const std::string& path, const Version& v) {
     if (auto* c = chain_at(path)) {
@@ -111,7 +120,13 @@ std::vector<ContentNeed> content_needs(std::span<const kml::Record> batch, std::
   for (std::size_t i = from; i < batch.size(); ++i) {
     const auto& r = batch[i];
     switch (r.op) {
-      case Op::close: t.close(i, r); break;
+      case Op::close:
+        if (kml::closes_empty(r)) {
+          t.empty(r.path);
+        } else {
+          t.close(i, r);
+        }
+        break;
       case Op::setattr:
       case Op::setxattr:
       case Op::delxattr: t.touch(i, r.path, r.obj_new); break;

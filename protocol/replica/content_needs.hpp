@@ -4,7 +4,8 @@
 // is applied. A close followed in the same batch by another close of the
 // file, or by its removal, needs nothing of its own; a close followed by a
 // rename, a link, a setattr or an xattr change needs the content under the
-// file's last name and version.
+// file's last name and version. A close that leaves the file empty needs
+// nothing: its record says the whole content.
 #include <cstddef>
 #include <span>
 #include <string>

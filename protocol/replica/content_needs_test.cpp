@@ -80,6 +80,28 @@ TEST(ContentNeeds, AHardLinkKeepsTheFileWhenTheFirstNameGoes) {
   EXPECT_EQ(n[0].version, (Version{7, 3}));
 }
 
+kml::Record close_at_size(std::string path, std::uint64_t seq, std::uint64_t size) {
+  auto r = rec(Op::close, std::move(path), seq);
+  r.attrs.valid = IZO_ATTR_SIZE | IZO_ATTR_MTIME;
+  r.attrs.size = size;
+  return r;
+}
+
+TEST(ContentNeeds, AFileClosedEmptyNeedsNothing) {
+  const std::vector<kml::Record> b{rec(Op::create, "f", 1), close_at_size("f", 2, 0)};
+  EXPECT_TRUE(content_needs(b).empty());
+}
+
+TEST(ContentNeeds, EmptyingAFileUnderAnyNameDropsWhatTheBatchWroteBeforeButNotAfter) {
+  const std::vector<kml::Record> b{close_at_size("f", 2, 5), rec(Op::link, "f", 3, "h"), close_at_size("h", 4, 0),
+                                   rec(Op::setattr, "f", 5), close_at_size("f", 6, 3)};
+  const auto n = content_needs(b);
+  ASSERT_EQ(n.size(), 1u);
+  EXPECT_EQ(n[0].path, "f");
+  EXPECT_EQ(n[0].first_close, 4u);
+  EXPECT_EQ(n[0].version, (Version{7, 6}));
+}
+
 TEST(ContentNeeds, RecordsBeforeTheStartAreNotLookedAt) {
   const std::vector<kml::Record> b{rec(Op::close, "f", 2), rec(Op::close, "g", 3)};
   const auto n = content_needs(b, 1);

@@ -1434,8 +1434,10 @@ struct Engine::Impl : fsm::PermitClientActions, fsm::ClientLinkActions, fsm::Per
     size.path = path;
     size.obj_old = obj->version;
     size.obj_new = obj->version;
-    size.attrs.valid = IZO_ATTR_SIZE;
-    size.attrs.size = obj->size;
+    // Content not here yet has no size to tell (an empty one would say the
+    // whole content): the other side fetches it.
+    size.attrs.valid = obj->data_missing ? 0 : IZO_ATTR_SIZE;
+    size.attrs.size = obj->data_missing ? 0 : obj->size;
     size.origin = cfg.self;
     into.push_back(std::move(size));
   }

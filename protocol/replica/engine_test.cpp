@@ -525,6 +525,40 @@ TEST(ReplicaEngine, FetchesHandedOverTogetherAreMadeDurableByOneSync) {
   EXPECT_EQ(errors_of(w), "");
 }
 
+// A close that left the file empty carries its whole content: no replica
+// fetches it, connected or in a reintegration (a shell's `> f` journals such a
+// close before the one that writes).
+TEST(ReplicaEngine, AFileItsWriterEmptiedReachesEveryReplicaWithoutAFetch) {
+  MiniWorld w(2);
+  connect_all(w);
+  Host& a = w.client(0);
+  const auto fetches = [&] {
+    std::size_t n = 0;
+    for (int i = -1; i < w.clients(); ++i)
+      for (const auto& b : (i < 0 ? w.server() : w.client(i)).fetch_batches) n += b.arrivals;
+    return n;
+  };
+  ASSERT_TRUE(w.write(a, "f0", "A's words"));
+  w.run();
+  const auto before = fetches();
+  EXPECT_GT(before, 0u);
+  ASSERT_TRUE(w.write(a, "f0", ""));
+  w.run();
+  EXPECT_EQ(fetches(), before);
+  expect_everywhere(w, "f0", "");
+
+  w.disconnect(0);
+  ASSERT_TRUE(w.write(a, "f1", "written, then emptied"));
+  ASSERT_TRUE(w.write(a, "f1", ""));
+  w.connect(0);
+  w.run();
+  EXPECT_EQ(fetches(), before);
+  expect_everywhere(w, "f1", "");
+  EXPECT_TRUE(w.server().store.missing_data().empty());
+  expect_converged(w);
+  EXPECT_EQ(errors_of(w), "");
+}
+
 struct ByExtension : ConflictHandler {
   std::vector<std::string> asked;
   std::optional<fsm::Winner> decide(const ConflictInfo& c) override {

@@ -148,8 +148,11 @@ std::optional<Error> MemoryStore::set_attrs(const kml::Record& r, Inode& ino, Or
   }
   ino.version = r.obj_new;
   // A local close leaves the content the application wrote; a truncate keeps
-  // known content known; a remote close makes the content something to fetch.
-  const bool keep = origin == Origin::local || (r.op != Op::close && content_known);
+  // known content known; a remote close makes the content something to fetch,
+  // unless it left the file empty.
+  const bool emptied = origin == Origin::remote && kml::closes_empty(r);
+  if (emptied) ino.data.clear();
+  const bool keep = origin == Origin::local || emptied || (r.op != Op::close && content_known);
   if (ino.type == ObjType::file && keep) ino.data_version = ino.version;
   if (ino.type == ObjType::file && !keep && r.op == Op::close) ino.data_version = kUnknownData;
   return std::nullopt;

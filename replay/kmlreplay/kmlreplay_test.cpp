@@ -30,7 +30,10 @@ kml::Record rec(Op op, std::string path, Version old_v, Version new_v, std::stri
   r.writer = {1, ::geteuid(), ::getegid()};
   if (op == Op::create) r.attrs.mode = 0100644;
   if (op == Op::mkdir) r.attrs.mode = 040755;
-  if (op == Op::close) r.attrs.valid = IZO_ATTR_SIZE;
+  if (op == Op::close) {
+    r.attrs.valid = IZO_ATTR_SIZE;
+    r.attrs.size = 5;  // the contents the tests write; a close to size 0 would say the whole content
+  }
   return r;
 }
 
