@@ -157,6 +157,7 @@ std::vector<wire::Message> example_messages() {
       wire::Heartbeat{7},
       wire::Describe{"shared", {{"docs/readme.txt"}, {"a.txt"}}},
       wire::DescribeReply{wire::Status::ok, 9, {records.front()}},
+      wire::PushContents{"shared", {{"docs/readme.txt", Version{3, 15}, {"hello\n"}}}},
   };
 }
 

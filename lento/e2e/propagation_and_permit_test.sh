@@ -12,6 +12,14 @@ mkdir "$A/docs"
 echo "from A" >"$A/docs/a.txt"
 check "clientA's file reaches clientB" tb_has clientB docs/a.txt "from A"
 check "and the server" tb_has muskox docs/a.txt "from A"
+# A small file travels with its records: pushed, not fetched.
+for h in muskox clientB; do
+  st=$(tb_izoctl "$h" --json status)
+  fetched=$(echo "$st" | python3 -c 'import json,sys; print(json.load(sys.stdin)["filesets"][0]["contents_fetched"])')
+  pushed=$(echo "$st" | python3 -c 'import json,sys; print(json.load(sys.stdin)["filesets"][0]["contents_pushed"])')
+  [ "$fetched" = 0 ] && [ "$pushed" -ge 1 ] || fail "$h fetched $fetched contents and took $pushed pushed ones"
+done
+echo "ok: the server and clientB got a.txt's content pushed with its records"
 
 # The permit moves to clientB for its update, then back to clientA.
 echo "from B" >"$B/docs/b.txt"

@@ -95,6 +95,7 @@ Result<std::unique_ptr<FilesetService>> FilesetService::start(boost::asio::io_co
   fs::create_directories(s->fetch_dir_, ec);
   if (ec) return Error{"cannot make " + s->fetch_dir_.string() + ": " + ec.message(), 0};
   s->contents_ = std::make_unique<FetchedContents>(s->fetch_dir_, kMemoryContentLimit, kMemoryContentBudget);
+  s->pushed_ = std::make_unique<PushedContents>(*s->contents_);
 
   replica::Config ec_cfg;
   ec_cfg.fileset = cache.fileset;
@@ -166,7 +167,42 @@ void FilesetService::send_message(HostId peer, const wire::Message& m) {
   if (!c) return;  // the engine hears link_down; it sends again on the next link
   if (!std::holds_alternative<wire::Heartbeat>(m))
     log_.debug(def_.name + ": -> " + host_name(peer) + " " + std::string(wire::kind_name(wire::kind_of(m))));
+  if (const auto* r = std::get_if<wire::Reintegrate>(&m)) push_contents(*c, peer, r->records);
+  if (const auto* u = std::get_if<wire::UpdateNotify>(&m)) push_contents(*c, peer, u->records);
   c->send(message_packet(m));
+}
+
+void FilesetService::push_contents(Connection& c, HostId peer, const std::vector<kml::Record>& records) {
+  const auto push = gather_pushes(*store_, def_.name, records);
+  if (push.files.empty()) return;
+  std::uint64_t bytes = 0;
+  for (const auto& f : push.files) bytes += f.content.bytes.size();
+  log_.debug(def_.name + ": -> " + host_name(peer) + " push_contents: " + std::to_string(push.files.size()) +
+             " files, " + std::to_string(bytes) + " bytes");
+  c.send(message_packet(push));
+}
+
+void FilesetService::on_pushed(HostId peer, Connection& c, const wire::PushContents& push) {
+  if (push.fileset != def_.name) {
+    log_.error(def_.name + ": " + host_name(peer) + " pushed contents for fileset " + push.fileset);
+    return c.close("contents pushed for another fileset");
+  }
+  std::uint64_t id = next_ctoken_;  // place names: beyond every fetch's ctoken so far
+  next_ctoken_ += static_cast<std::uint32_t>(push.files.size());
+  if (next_ctoken_ < id) next_ctoken_ = 1;
+  // A place that cannot be made (the disk is full) costs only the push: the
+  // engine fetches what is not here.
+  if (auto e = pushed_->receive(peer, push, id)) log_.info(def_.name + ": " + e->message);
+}
+
+bool FilesetService::fetch_pushed(const replica::effect::Fetch& f) {
+  auto token = pushed_->take(f.from, f.path, f.version);
+  if (!token) return false;
+  log_.debug(def_.name + ": '" + f.path + "' " + to_string(f.version) + " was pushed by " + host_name(f.from));
+  ++contents_pushed_;
+  if (ended_.empty()) boost::asio::post(io_, [this] { deliver_arrivals(); });
+  ended_.push_back(Ended{replica::Arrival{f.id, std::move(*token)}, f.install_path});
+  return true;
 }
 
 void FilesetService::carry_out(std::vector<replica::Effect> effects) {
@@ -177,6 +213,7 @@ void FilesetService::carry_out(std::vector<replica::Effect> effects) {
           if constexpr (std::is_same_v<E, replica::effect::Send>) {
             send_message(x.to, x.message);
           } else if constexpr (std::is_same_v<E, replica::effect::Fetch>) {
+            if (fetch_pushed(x)) return;
             if (!start_fetch(x.from, x.path, x.version, x.id, x.install_path)) {
               // Not connected to that peer now: the engine asks again later.
               boost::asio::post(io_, [this, id = x.id] {
@@ -366,6 +403,7 @@ void FilesetService::on_closed(HostId peer, Connection& c, const std::string& wh
   for (const auto& [t, s] : sinks_)
     if (s->from == peer) broken.push_back(t);
   for (const auto t : broken) finish_fetch(t, "the connection closed");
+  pushed_->drop(peer);
   engine_call([&](replica::Engine& e) { e.link_down(peer); });
   if (!serves()) schedule_reconnect();
 }
@@ -380,7 +418,10 @@ void FilesetService::on_packet(HostId peer, Connection& c, wire::Packet p) {
       }
       if (!std::holds_alternative<wire::Heartbeat>(*m))
         log_.debug(def_.name + ": <- " + host_name(peer) + " " + std::string(wire::kind_name(wire::kind_of(*m))));
-      return engine_call([&](replica::Engine& e) { e.receive(peer, *m); });
+      if (const auto* push = std::get_if<wire::PushContents>(&*m)) return on_pushed(peer, c, *push);
+      engine_call([&](replica::Engine& e) { e.receive(peer, *m); });
+      pushed_->drop(peer);  // pushes are good for the message after them only
+      return;
     }
     case wire::PacketType::req: {
       auto m = wire::decode_message(p.payload);
@@ -506,7 +547,10 @@ void FilesetService::finish_fetch(std::uint32_t ctoken, std::optional<std::strin
   if (s->engine_fetch != 0) {
     std::optional<std::string> token = failure ? std::nullopt : std::optional<std::string>(s->token);
     // The engine holds the fetched content from here until it discards it.
-    if (token) s->token.clear();
+    if (token) {
+      s->token.clear();
+      ++contents_fetched_;
+    }
     // The fetches ending while this one is handled (the rest of what the
     // socket gave) join it: the engine makes them durable with one sync.
     if (ended_.empty()) boost::asio::post(io_, [this] { deliver_arrivals(); });
@@ -597,6 +641,8 @@ json FilesetService::status() const {
   j["conflicts_open"] = st.conflicts.size();
   j["conflicts_resolved"] = st.conflicts_resolved;
   j["fetches_in_flight"] = sinks_.size();
+  j["contents_fetched"] = contents_fetched_;
+  j["contents_pushed"] = contents_pushed_;
   return j;
 }
 

@@ -23,6 +23,7 @@
 #include "runtime/last_rcvd_file.hpp"
 #include "runtime/log.hpp"
 #include "runtime/presto_link.hpp"
+#include "runtime/pushed_contents.hpp"
 
 namespace izo::lento {
 
@@ -77,6 +78,11 @@ class FilesetService {
   void on_packet(replica::HostId peer, Connection& c, wire::Packet p);
   void on_closed(replica::HostId peer, Connection& c, const std::string& why);
   void send_message(replica::HostId peer, const wire::Message& m);
+  // Before records that close files: the small ones, so the peer need not fetch them.
+  void push_contents(Connection& c, replica::HostId peer, const std::vector<kml::Record>& records);
+  void on_pushed(replica::HostId peer, Connection& c, const wire::PushContents& push);
+  // An engine fetch answered by what the peer pushed; false if it pushed no such thing.
+  bool fetch_pushed(const replica::effect::Fetch& f);
   Connection* connection(replica::HostId peer);
 
   // Client: connecting to the server, with backoff.
@@ -123,6 +129,7 @@ class FilesetService {
   std::unique_ptr<replica::Engine> engine_;
   std::filesystem::path fetch_dir_;
   std::unique_ptr<FetchedContents> contents_;  // outlives the sinks below
+  std::unique_ptr<PushedContents> pushed_;     // what a peer pushed for its next message
 
   std::map<replica::HostId, std::shared_ptr<Connection>> links_;
   std::set<replica::HostId> cut_;  // disconnected on purpose (izoctl)
@@ -140,6 +147,8 @@ class FilesetService {
   };
   std::vector<Ended> ended_;
   std::uint32_t next_ctoken_ = 1;
+  std::uint64_t contents_fetched_ = 0;  // engine fetches answered over the network
+  std::uint64_t contents_pushed_ = 0;   // engine fetches answered by what a peer pushed
   std::map<std::string, std::vector<std::uint64_t>> waiting_opens_;  // path -> FETCH upcall ids
   struct Parked {
     std::weak_ptr<Connection> connection;

@@ -61,10 +61,12 @@ void print_status(const json& a) {
                 f["role"] == "client" ? (" of " + str(f["server"])).c_str() : "", str(f["policy"]).c_str(),
                 str(f["mount"]).c_str(), f.value("stopped", false) ? "  ** STOPPED (see the log) **" : "");
     std::printf("  permit %s, holder %s\n", str(f["permit"]).c_str(), str(f["holder"]).c_str());
-    std::printf("  journal %s records (%s durable), %s bytes; conflicts %s open, %s resolved; fetches %s\n",
+    std::printf("  journal %s records (%s durable), %s bytes; conflicts %s open, %s resolved\n",
                 str(f["journal"]["last"]).c_str(), str(f["journal"]["durable"]).c_str(),
                 str(f["journal"]["bytes"]).c_str(), str(f["conflicts_open"]).c_str(),
-                str(f["conflicts_resolved"]).c_str(), str(f["fetches_in_flight"]).c_str());
+                str(f["conflicts_resolved"]).c_str());
+    std::printf("  contents: %s fetches in flight, %s fetched, %s pushed by peers\n", str(f["fetches_in_flight"]).c_str(),
+                str(f["contents_fetched"]).c_str(), str(f["contents_pushed"]).c_str());
     std::printf("  %-16s %-14s %-10s %-22s %8s %8s %10s\n", "PEER", "LINK", "CONNECTED", "ADDRESS", "ACKED",
                 "LAG REC", "LAG BYTES");
     for (const auto& p : f["peers"])

@@ -1488,6 +1488,8 @@ struct Engine::Impl : fsm::PermitClientActions, fsm::ClientLinkActions, fsm::Per
                     std::to_string(state.peers[from].next_to_expect - 1) +
                     ": its journal lost records");
     p->next_to_send = m.next_to_expect;
+    // What it expects next, it holds durably before: acknowledged.
+    state.peers[from].acked = std::max(state.peers[from].acked, m.next_to_expect - 1);
     p->in_flight_flag = false;
     check(p->link.process(sle::Hello{}));
     fetch_missing(from);
@@ -1495,9 +1497,11 @@ struct Engine::Impl : fsm::PermitClientActions, fsm::ClientLinkActions, fsm::Per
 
   void on_ack(Peer& p, const wire::Ack& m) {
     auto& pc = state.peers[p.id];
+    // Not persisted on its own: a server only reports what a replicator
+    // acknowledged (its lag), and after a restart the replicator's hello
+    // says it again. The next persist carries it.
     pc.acked = std::max(pc.acked, m.recno);
     if (m.recno + 1 >= p.next_to_send) p.in_flight_flag = false;
-    persist();
     check(p.link.process(sle::Acked{}));
     auto g = pending_grants.find(p.id);
     if (g != pending_grants.end() && p.caught_up()) {

@@ -37,6 +37,14 @@ void Writer::operator()(std::string_view, const std::vector<kml::Record>& record
   }
 }
 
+void Writer::operator()(std::string_view field, const Blob& b, std::size_t max) {
+  if (b.bytes.size() > max)
+    throw std::invalid_argument("wire: " + std::string(field) + " of " + std::to_string(b.bytes.size()) +
+                                " bytes, over the limit of " + std::to_string(max));
+  put(static_cast<std::uint32_t>(b.bytes.size()));
+  out_.insert(out_.end(), b.bytes.begin(), b.bytes.end());
+}
+
 void Reader::fail(std::string message, std::size_t at) {
   if (!error_) error_ = Error{std::move(message), at};
   pos_ = in_.size();
@@ -90,6 +98,19 @@ void Reader::operator()(std::string_view field, std::string& s, Text rule) {
   if (rule == Text::name) why = name_problem(s);
   if (rule == Text::path) why = fileset_path_problem(s, true);
   if (why) fail(std::string(field) + ": " + std::string(*why), at + 2);
+}
+
+void Reader::operator()(std::string_view field, Blob& b, std::size_t max) {
+  const std::size_t at = pos_;
+  const std::size_t n = get<std::uint32_t>(field);
+  if (failed()) return;
+  if (n > max) {
+    fail(std::string(field) + ": " + std::to_string(n) + " bytes, over the limit of " + std::to_string(max), at);
+    return;
+  }
+  if (!need(field, n)) return;
+  b.bytes.assign(reinterpret_cast<const char*>(in_.data() + pos_), n);
+  pos_ += n;
 }
 
 void Reader::operator()(std::string_view field, std::vector<kml::Record>& records) {

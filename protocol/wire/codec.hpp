@@ -32,6 +32,12 @@ inline constexpr std::size_t kMaxRecordsPerBatch = 1024;
 inline constexpr std::size_t kMaxDirEntries = 65536;
 inline constexpr std::size_t kMaxDescribeNames = 512;  // two records each fit in one reply
 
+// Opaque bytes (a file's content): a u32 length, then the bytes.
+struct Blob {
+  std::string bytes;
+  friend bool operator==(const Blob&, const Blob&) = default;
+};
+
 class Writer {
  public:
   explicit Writer(std::vector<std::uint8_t>& out) : out_(out) {}
@@ -46,6 +52,7 @@ class Writer {
   }
   void operator()(std::string_view, const std::string& s, Text);
   void operator()(std::string_view, const std::vector<kml::Record>& records);
+  void operator()(std::string_view, const Blob& b, std::size_t max);
   template <class T>
   void operator()(std::string_view, const std::vector<T>& items, std::size_t) {
     put(static_cast<std::uint32_t>(items.size()));
@@ -72,6 +79,7 @@ class Reader {
   }
   void operator()(std::string_view field, std::string& s, Text rule);
   void operator()(std::string_view field, std::vector<kml::Record>& records);
+  void operator()(std::string_view field, Blob& b, std::size_t max);
   template <class T>
   void operator()(std::string_view field, std::vector<T>& items, std::size_t max) {
     const auto n = count(field, max);

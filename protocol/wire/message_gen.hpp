@@ -33,6 +33,7 @@ struct Filler {
     records.clear();
     for (std::size_t i = 0; i < n; ++i) records.push_back(*kml::testing::gen_record());
   }
+  void operator()(std::string_view, Blob& b, std::size_t) { b.bytes = *rc::gen::arbitrary<std::string>(); }
   template <class T>
   void operator()(std::string_view, std::vector<T>& items, std::size_t) {
     const auto n = *rc::gen::inRange<std::size_t>(0, 4);

@@ -18,12 +18,12 @@ std::optional<Message> blank_of_kind(Kind k) {
   }
 }
 
-constexpr std::array<std::string_view, 21> kKindNames = {
+constexpr std::array<std::string_view, 22> kKindNames = {
     "?",           "hello",         "hello_reply", "get_permit",       "permit_reply",
     "break_permit", "release_permit", "validate",  "validate_reply",   "fetch_file",
     "fetch_file_reply", "fetch_dir", "fetch_dir_reply", "reintegrate", "reintegrate_reply",
     "update_notify", "ack",          "error_reply", "heartbeat",      "describe",
-    "describe_reply"};
+    "describe_reply", "push_contents"};
 
 }  // namespace
 

@@ -35,6 +35,7 @@ enum class Kind : std::uint16_t {
   heartbeat = 18,
   describe = 19,
   describe_reply = 20,
+  push_contents = 21,
 };
 
 // Status codes in replies.
@@ -351,10 +352,43 @@ struct DescribeReply {
   friend bool operator==(const DescribeReply&, const DescribeReply&) = default;
 };
 
+// The whole content of files that the records of the message sent right
+// after it close, at the versions the receiver would fetch (the file's name
+// and version once those records are applied): a sender may push small
+// files so that the receiver need not ask for them. The receiver keeps them
+// for that next message only and fetches whatever was not pushed. Lento's
+// own: the engine never sees it.
+inline constexpr std::size_t kMaxPushedFile = 1u << 20;
+inline constexpr std::size_t kMaxPushedFiles = 1024;
+
+struct PushedFile {
+  std::string path;
+  Version version;
+  Blob content;
+  static void fields(auto& m, auto& f) {
+    f("pushed.path", m.path, Text::path);
+    f("pushed.version", m.version);
+    f("pushed.content", m.content, kMaxPushedFile);
+  }
+  friend bool operator==(const PushedFile&, const PushedFile&) = default;
+};
+
+struct PushContents {
+  static constexpr Kind kind = Kind::push_contents;
+  std::string fileset;
+  std::vector<PushedFile> files;
+  static void fields(auto& m, auto& f) {
+    f("fileset", m.fileset, Text::name);
+    f("files", m.files, kMaxPushedFiles);
+  }
+  friend bool operator==(const PushContents&, const PushContents&) = default;
+};
+
 using Message =
     std::variant<Hello, HelloReply, GetPermit, PermitReply, BreakPermit, ReleasePermit, Validate,
                  ValidateReply, FetchFile, FetchFileReply, FetchDir, FetchDirReply, Reintegrate,
-                 ReintegrateReply, UpdateNotify, Ack, ErrorReply, Heartbeat, Describe, DescribeReply>;
+                 ReintegrateReply, UpdateNotify, Ack, ErrorReply, Heartbeat, Describe, DescribeReply,
+                 PushContents>;
 
 std::string_view kind_name(Kind k);
 Kind kind_of(const Message& m);

@@ -42,6 +42,7 @@ std::vector<Message> examples() {
       Heartbeat{77},
       Describe{"shared", {{"docs/readme.txt"}, {"moved"}}},
       DescribeReply{Status::ok, 41, {records.front(), records.back()}},
+      PushContents{"shared", {{"docs/readme.txt", Version{3, 15}, {"hello\n"}}, {"empty", Version{3, 16}, {""}}}},
   };
 }
 
@@ -112,6 +113,17 @@ TEST(WireMessages, RecordCountOverTheLimitIsRefusedBeforeReading) {
   ASSERT_FALSE(d.ok());
   EXPECT_EQ(d.error().message,
             "reintegrate: records: 1000000 items, more than the limit of 1024");
+}
+
+TEST(WireMessages, PushedContentOverTheLimitIsRefusedBeforeReading) {
+  auto b = bytes_of(PushContents{"shared", {{"f", Version{3, 1}, {""}}}});
+  put_le<std::uint32_t>(b.data() + b.size() - 4, 2u << 20);  // the content's length
+  auto d = decode_message(b);
+  ASSERT_FALSE(d.ok());
+  EXPECT_EQ(d.error().message, "push_contents: pushed.content: 2097152 bytes, over the limit of 1048576");
+  std::vector<std::uint8_t> out;
+  EXPECT_THROW(encode_message(PushContents{"shared", {{"f", Version{3, 1}, {std::string(2u << 20, 'x')}}}}, out),
+               std::invalid_argument);
 }
 
 TEST(WireMessages, CorruptRecordInABatchIsRefusedWithItsIndex) {
