@@ -58,17 +58,25 @@ std::optional<std::int64_t> GroupCommit::deadline() const {
   if (!pending() || in_flight() || policy_.mode == SyncPolicy::Mode::off) return std::nullopt;
   if (policy_.mode == SyncPolicy::Mode::always) return oldest_pending_ns_;
   if (!last_sync_ns_) return oldest_pending_ns_;
-  return std::max(oldest_pending_ns_, *last_sync_ns_ + policy_.max_delay_ns);
+  const bool quiet = last_sync_records_ <= policy_.quiet_records && !last_sync_early_;
+  const auto spacing = quiet ? std::min(policy_.quiet_delay_ns, policy_.max_delay_ns) : policy_.max_delay_ns;
+  return std::max(oldest_pending_ns_, *last_sync_ns_ + spacing);
+}
+
+void GroupCommit::sync_starts(std::int64_t now_ns) {
+  last_sync_early_ = last_sync_ns_ && now_ns < *last_sync_ns_ + policy_.max_delay_ns;
+  last_sync_ns_ = now_ns;
+  last_sync_records_ = appended_ - durable_;
 }
 
 void GroupCommit::synced(std::int64_t now_ns) {
-  last_sync_ns_ = now_ns;
+  sync_starts(now_ns);
   durable_ = appended_;
   pending_bytes_ = 0;
 }
 
 std::uint64_t GroupCommit::sync_started(std::int64_t now_ns) {
-  last_sync_ns_ = now_ns;
+  sync_starts(now_ns);
   in_flight_through_ = appended_;
   after_bytes_ = 0;
   after_oldest_ns_ = 0;

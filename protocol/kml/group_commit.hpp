@@ -24,6 +24,13 @@ struct SyncPolicy {
   // max_delay_ns is due at once (an idle journal adds no latency); under a
   // stream of records, syncs come every max_delay_ns with all that came.
   std::int64_t max_delay_ns = 5'000'000;
+  // A quiet journal, whose last sync covered at most quiet_records and was
+  // not itself early, lets its next sync start quiet_delay_ns after that one:
+  // a file rewritten by a shell journals two closes a millisecond apart, and
+  // the second must not wait for a stream's pace. (At most one early sync
+  // per max_delay_ns, so a slow stream cannot keep the pace at quiet_delay_ns.)
+  std::uint32_t quiet_records = 4;
+  std::int64_t quiet_delay_ns = 500'000;
 };
 
 // "off", "always", "group"; nullopt for anything else.
@@ -66,6 +73,7 @@ class GroupCommit {
 
  private:
   bool in_flight() const { return in_flight_through_ > durable_; }
+  void sync_starts(std::int64_t now_ns);
 
   SyncPolicy policy_;
   std::uint64_t appended_;
@@ -73,6 +81,8 @@ class GroupCommit {
   std::uint64_t pending_bytes_ = 0;
   std::int64_t oldest_pending_ns_ = 0;
   std::optional<std::int64_t> last_sync_ns_;  // when the last sync started
+  std::uint64_t last_sync_records_ = 0;       // how many records it covered
+  bool last_sync_early_ = false;              // it started before max_delay_ns after the one before
   // A sync on its way covers records through in_flight_through_; those
   // appended since then are counted apart, pending once it ends.
   std::uint64_t in_flight_through_ = 0;

@@ -37,20 +37,40 @@ TEST(GroupCommit, IdleJournalSyncsItsFirstRecordAtOnce) {
 // record waits longer than that.
 TEST(GroupCommit, RecordsSoonAfterASyncWaitForTheDelayAndGoTogether) {
   GroupCommit gc({SyncPolicy::Mode::group, 64, 1u << 20, 5 * ms}, 0);
-  gc.appended(1, 10, 100 * ms);
-  gc.synced(100 * ms);
-  gc.appended(2, 10, 101 * ms);
-  gc.appended(3, 10, 103 * ms);
+  for (std::uint64_t r = 1; r <= 5; ++r) gc.appended(r, 10, 100 * ms);
+  gc.synced(100 * ms);  // five records: a stream
+  gc.appended(6, 10, 101 * ms);
+  gc.appended(7, 10, 103 * ms);
   EXPECT_EQ(gc.deadline(), 105 * ms);
   EXPECT_FALSE(gc.sync_due(104 * ms));
   EXPECT_TRUE(gc.sync_due(105 * ms));
+}
+
+// A quiet journal (its last sync covered a record or two) does not make the
+// next record wait for a stream's pace: `echo x > f` on an existing file
+// journals an emptying close, then the close of what was written, about a
+// millisecond later.
+TEST(GroupCommit, AQuietJournalSyncsItsNextRecordSoon) {
+  GroupCommit gc({SyncPolicy::Mode::group, 64, 1u << 20, 5 * ms}, 0);
+  gc.appended(1, 10, 100 * ms);
+  EXPECT_EQ(gc.sync_started(100 * ms), 1u);
+  gc.appended(2, 10, 100 * ms + ms / 4);  // while that sync runs
+  gc.synced_through(1);
+  EXPECT_EQ(gc.deadline(), 100 * ms + ms / 2) << "half a millisecond after the last start";
+  gc.sync_started(100 * ms + ms / 2);
+  gc.synced_through(2);
+  gc.appended(3, 10, 101 * ms + ms / 4);
+  EXPECT_EQ(gc.deadline(), 105 * ms + ms / 2) << "one early sync per 5 ms: a slow stream keeps the stream's pace";
+  gc.synced(105 * ms + ms / 2);
+  gc.appended(4, 10, 106 * ms);
+  EXPECT_EQ(gc.deadline(), 106 * ms) << "that sync was not early: the next may be";
 }
 
 // A sync that runs while records go on being appended covers those it
 // started with; the others are pending when it ends, with their own age
 // and size.
 TEST(GroupCommit, RecordsAppendedDuringASyncWaitForTheNextOne) {
-  GroupCommit gc({SyncPolicy::Mode::group, 64, 100, 5 * ms}, 0);
+  GroupCommit gc({SyncPolicy::Mode::group, 64, 100, 5 * ms, 1}, 0);  // two records a sync: a stream
   gc.appended(1, 60, 10 * ms);
   gc.appended(2, 30, 10 * ms);
   EXPECT_EQ(gc.sync_started(10 * ms), 2u);
