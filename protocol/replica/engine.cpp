@@ -1489,7 +1489,7 @@ struct Engine::Impl : fsm::PermitClientActions, fsm::ClientLinkActions, fsm::Per
                     ": its journal lost records");
     p->next_to_send = m.next_to_expect;
     // What it expects next, it holds durably before: acknowledged.
-    state.peers[from].acked = std::max(state.peers[from].acked, m.next_to_expect - 1);
+    if (m.next_to_expect > 0) state.peers[from].acked = std::max(state.peers[from].acked, m.next_to_expect - 1);
     p->in_flight_flag = false;
     check(p->link.process(sle::Hello{}));
     fetch_missing(from);

@@ -653,6 +653,32 @@ TEST(ReplicaEngine, DuplicateReintegrationAfterAServerCrashIsRecognised) {
   expect_converged(w);
 }
 
+// A server does not persist a replicator's ack on its own (it only feeds
+// the lag izoctl shows); after a restart, the replicator's hello tells it
+// again what it holds.
+TEST(ReplicaEngine, AfterARestartTheServerKnowsWhatEachReplicatorHolds) {
+  MiniWorld w(2);
+  connect_all(w);
+  Host& s = w.server();
+  Host& b = w.client(1);
+  ASSERT_TRUE(w.write(w.client(0), "f", "A's words"));
+  w.run();
+  const auto acked = [&] {
+    for (const auto& p : s.engine->status().peers)
+      if (p.peer == b.id) return p.counters.acked;
+    return std::uint64_t{0};
+  };
+  const auto through = s.journal.durable_recno();
+  ASSERT_EQ(acked(), through);
+  EXPECT_LT(s.last_rcvd.load().peers[b.id].acked, through) << "the ack was persisted on its own";
+  w.crash(s);
+  w.connect(0);
+  w.connect(1);
+  w.run();
+  EXPECT_EQ(acked(), through);
+  EXPECT_EQ(errors_of(w), "");
+}
+
 // Watches every persist of last_rcvd on every host of w: counters never go
 // back, never move over changes not yet durable, and a held conflict is not
 // forgotten before the store its resolution changed is durable.
