@@ -89,12 +89,12 @@ Result<std::unique_ptr<FilesetService>> FilesetService::start(boost::asio::io_co
   auto last_rcvd = LastRcvdFile::open(meta / "last_rcvd");
   if (!last_rcvd) return Error{"fileset " + cache.fileset + ": " + last_rcvd.error().message, 0};
   s->last_rcvd_ = std::move(*last_rcvd);
-  s->fetch_dir_ = meta / "fetch";
+  const fs::path fetch_dir = meta / "fetch";
   std::error_code ec;
-  fs::remove_all(s->fetch_dir_, ec);  // what an earlier run left half-fetched
-  fs::create_directories(s->fetch_dir_, ec);
-  if (ec) return Error{"cannot make " + s->fetch_dir_.string() + ": " + ec.message(), 0};
-  s->contents_ = std::make_unique<FetchedContents>(s->fetch_dir_, kMemoryContentLimit, kMemoryContentBudget);
+  fs::remove_all(fetch_dir, ec);  // what an earlier run left half-fetched
+  fs::create_directories(fetch_dir, ec);
+  if (ec) return Error{"cannot make " + fetch_dir.string() + ": " + ec.message(), 0};
+  s->contents_ = std::make_unique<FetchedContents>(fetch_dir, kMemoryContentLimit, kMemoryContentBudget);
   s->pushed_ = std::make_unique<PushedContents>(*s->contents_);
 
   replica::Config ec_cfg;
@@ -200,8 +200,7 @@ bool FilesetService::fetch_pushed(const replica::effect::Fetch& f) {
   if (!token) return false;
   log_.debug(def_.name + ": '" + f.path + "' " + to_string(f.version) + " was pushed by " + host_name(f.from));
   ++contents_pushed_;
-  if (ended_.empty()) boost::asio::post(io_, [this] { deliver_arrivals(); });
-  ended_.push_back(Ended{replica::Arrival{f.id, std::move(*token)}, f.install_path});
+  queue_arrival(replica::Arrival{f.id, std::move(*token)}, f.install_path);
   return true;
 }
 
@@ -551,10 +550,7 @@ void FilesetService::finish_fetch(std::uint32_t ctoken, std::optional<std::strin
       s->token.clear();
       ++contents_fetched_;
     }
-    // The fetches ending while this one is handled (the rest of what the
-    // socket gave) join it: the engine makes them durable with one sync.
-    if (ended_.empty()) boost::asio::post(io_, [this] { deliver_arrivals(); });
-    ended_.push_back(Ended{replica::Arrival{s->engine_fetch, std::move(token)}, s->install_path});
+    queue_arrival(replica::Arrival{s->engine_fetch, std::move(token)}, s->install_path);
     return;
   }
   if (!failure) {
@@ -567,6 +563,13 @@ void FilesetService::finish_fetch(std::uint32_t ctoken, std::optional<std::strin
   }
   answer_waiting_opens(s->install_path);
   serve_parked(s->install_path, false);
+}
+
+void FilesetService::queue_arrival(replica::Arrival arrival, const std::string& install_path) {
+  // The fetches ending while this one is handled (the rest of what the
+  // socket gave) join it: the engine makes them durable with one sync.
+  if (ended_.empty()) boost::asio::post(io_, [this] { deliver_arrivals(); });
+  ended_.push_back(Ended{std::move(arrival), install_path});
 }
 
 void FilesetService::deliver_arrivals() {

@@ -99,6 +99,9 @@ class FilesetService {
   void serve_parked(const std::string& path, bool expire_only);
   void on_fetch_reply(std::uint32_t ctoken, const wire::Packet& p);
   void finish_fetch(std::uint32_t ctoken, std::optional<std::string> failure);
+  // An engine fetch ended (fetched or pushed): handed over with the others
+  // that end meanwhile by deliver_arrivals, posted once.
+  void queue_arrival(replica::Arrival arrival, const std::string& install_path);
   // Hands the engine every fetch that ended since the last call, in one
   // data_arrived (one sync for all), then answers whoever waits on them.
   void deliver_arrivals();
@@ -127,7 +130,6 @@ class FilesetService {
   std::unique_ptr<FilterJournal> journal_;
   std::unique_ptr<LastRcvdFile> last_rcvd_;
   std::unique_ptr<replica::Engine> engine_;
-  std::filesystem::path fetch_dir_;
   std::unique_ptr<FetchedContents> contents_;  // outlives the sinks below
   std::unique_ptr<PushedContents> pushed_;     // what a peer pushed for its next message
 

@@ -3,6 +3,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 
@@ -35,16 +36,17 @@ wire::PushContents gather_pushes(const posix::PosixStore& store, const std::stri
                                  std::span<const kml::Record> records, PushLimits limits) {
   wire::PushContents push;
   push.fileset = fileset;
+  const std::uint64_t file_limit = std::min<std::uint64_t>(limits.file, wire::kMaxPushedFile);
   std::uint64_t total = 0;
   for (const auto& need : replica::content_needs(records)) {
     if (push.files.size() == wire::kMaxPushedFiles) break;
     const auto here = store.lookup(need.path);
     if (!here || here->type != replica::ObjType::file || here->data_missing || here->version != need.version ||
-        here->size > std::min<std::uint64_t>(limits.file, wire::kMaxPushedFile) || total + here->size > limits.total)
+        here->size > file_limit || total + here->size > limits.total)
       continue;
     const int fd = store.open_for_read(need.path);
     if (fd < 0) continue;
-    auto content = read_small(fd, std::min<std::uint64_t>(limits.file, wire::kMaxPushedFile));
+    auto content = read_small(fd, file_limit);
     ::close(fd);
     // A writer may have moved the file on while it was read: then this is
     // not that version's content, and the receiver fetches what it needs.

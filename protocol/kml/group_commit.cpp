@@ -63,20 +63,20 @@ std::optional<std::int64_t> GroupCommit::deadline() const {
   return std::max(oldest_pending_ns_, *last_sync_ns_ + spacing);
 }
 
-void GroupCommit::sync_starts(std::int64_t now_ns) {
+void GroupCommit::note_sync_start(std::int64_t now_ns) {
   last_sync_early_ = last_sync_ns_ && now_ns < *last_sync_ns_ + policy_.max_delay_ns;
   last_sync_ns_ = now_ns;
   last_sync_records_ = appended_ - durable_;
 }
 
 void GroupCommit::synced(std::int64_t now_ns) {
-  sync_starts(now_ns);
+  note_sync_start(now_ns);
   durable_ = appended_;
   pending_bytes_ = 0;
 }
 
 std::uint64_t GroupCommit::sync_started(std::int64_t now_ns) {
-  sync_starts(now_ns);
+  note_sync_start(now_ns);
   in_flight_through_ = appended_;
   after_bytes_ = 0;
   after_oldest_ns_ = 0;

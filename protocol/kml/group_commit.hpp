@@ -73,7 +73,7 @@ class GroupCommit {
 
  private:
   bool in_flight() const { return in_flight_through_ > durable_; }
-  void sync_starts(std::int64_t now_ns);
+  void note_sync_start(std::int64_t now_ns);
 
   SyncPolicy policy_;
   std::uint64_t appended_;

@@ -1436,8 +1436,10 @@ struct Engine::Impl : fsm::PermitClientActions, fsm::ClientLinkActions, fsm::Per
     size.obj_new = obj->version;
     // Content not here yet has no size to tell (an empty one would say the
     // whole content): the other side fetches it.
-    size.attrs.valid = obj->data_missing ? 0 : IZO_ATTR_SIZE;
-    size.attrs.size = obj->data_missing ? 0 : obj->size;
+    if (!obj->data_missing) {
+      size.attrs.valid = IZO_ATTR_SIZE;
+      size.attrs.size = obj->size;
+    }
     size.origin = cfg.self;
     into.push_back(std::move(size));
   }

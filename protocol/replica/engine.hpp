@@ -9,10 +9,10 @@
 
 #include <cstdint>
 #include <functional>
-#include <set>
-#include <span>
 #include <memory>
 #include <optional>
+#include <set>
+#include <span>
 #include <string>
 #include <variant>
 #include <vector>

@@ -534,8 +534,8 @@ TEST(ReplicaEngine, AFileItsWriterEmptiedReachesEveryReplicaWithoutAFetch) {
   Host& a = w.client(0);
   const auto fetches = [&] {
     std::size_t n = 0;
-    for (int i = -1; i < w.clients(); ++i)
-      for (const auto& b : (i < 0 ? w.server() : w.client(i)).fetch_batches) n += b.arrivals;
+    for (Host* h : {&w.server(), &a, &w.client(1)})
+      for (const auto& b : h->fetch_batches) n += b.arrivals;
     return n;
   };
   ASSERT_TRUE(w.write(a, "f0", "A's words"));
