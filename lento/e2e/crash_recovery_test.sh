@@ -27,4 +27,13 @@ check "and the update made while the server was down" tb_has clientB batch2/late
 check "all replicas converge" converged
 n=$(ls "$(tb_mnt clientB)/batch1" | wc -l)
 [ "$n" = 300 ] || fail "clientB has $n files of batch1, not 300"
+n=$(ls "$(tb_mnt clientB)/batch2" | wc -l)
+[ "$n" = 301 ] || fail "clientB has $n files in batch2, not 300 and 'late' (a conflict copy?)"
+# Only one writer: a crash must not make a conflict up (a record the
+# server's store took only in part before it died once did).
+for h in muskox clientA clientB; do
+  if tb_izoctl "$h" --json conflicts list | grep -q '"path"'; then
+    fail "$h reports a conflict: $(tb_izoctl "$h" conflicts list)"
+  fi
+done
 echo "ok: nothing lost"

@@ -11,7 +11,8 @@
 #   tb_wait SECONDS CMD...            retries CMD every 0.1 s until it succeeds or time is up
 #   tb_cleanup                        stops every process it started (by its pid) and unmounts
 #
-# Needs root (presto-fuse stamps trusted.* attributes) and /dev/fuse.
+# TB_LENTO_ARGS adds options to every lento (say --debuglevel 2 to log every
+# message). Needs root (presto-fuse stamps trusted.* attributes) and /dev/fuse.
 
 tb_init() {
   TB_DIR=$1
@@ -72,7 +73,8 @@ tb_mount() {
 tb_lento() {
   local h=$1
   shift
-  "$TB_BUILD/lento/lento" --configdir "$TB_DIR/$h/etc" --control "$(tb_ctl "$h")" "$@" 2>>"$TB_DIR/$h/lento.log" &
+  # shellcheck disable=SC2086 # TB_LENTO_ARGS is a list of words
+  "$TB_BUILD/lento/lento" --configdir "$TB_DIR/$h/etc" --control "$(tb_ctl "$h")" ${TB_LENTO_ARGS:-} "$@" 2>>"$TB_DIR/$h/lento.log" &
   echo $! >"$TB_DIR/$h/lento.pid"
   TB_PIDS+=($!)
   tb_wait 10 test -S "$(tb_ctl "$h")" || { echo "testbed: lento $h did not start" >&2; cat "$TB_DIR/$h/lento.log" >&2; return 1; }

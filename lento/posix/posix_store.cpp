@@ -476,7 +476,10 @@ void PosixStore::sync() {
     const auto here = lookup(path);
     if (!here || here->type != ObjType::file || here->version != version) continue;  // moved on since
     Fd f(openat2_beneath(root_fd_, path.c_str(), O_RDONLY));
-    if (f.fd >= 0 && (::fremovexattr(f.fd, kMissingXattr) == 0 || errno == ENODATA)) missing_.erase(path);
+    if (f.fd >= 0 && (::fremovexattr(f.fd, kMissingXattr) == 0 || errno == ENODATA)) {
+      missing_.erase(path);
+      arrived_.push_back(path);
+    }
   }
   installed_.clear();
 }

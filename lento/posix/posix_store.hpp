@@ -34,6 +34,11 @@ class PosixStore final : public replica::Store {
   std::vector<std::pair<std::string, Version>> missing_data() const override;
   void sync() override;  // syncfs of the tree's filesystem
 
+  // Files whose content became whole since the last call: their missing
+  // mark went at a sync(), whoever installed the content (a fetch, a push,
+  // a reintegration batch). Whoever waits for them can be answered.
+  std::vector<std::string> take_arrived() { return std::exchange(arrived_, {}); }
+
   const std::filesystem::path& root() const { return root_path_; }
   // A read-only descriptor on the file at `path`, resolved beneath the root
   // without following symlinks (serving a fetch); -errno on failure.
@@ -59,6 +64,7 @@ class PosixStore final : public replica::Store {
   // Content installed since the last sync(): its missing mark goes once the
   // content is durable (one syncfs for a batch, not one fsync per file).
   std::vector<std::pair<std::string, Version>> installed_;
+  std::vector<std::string> arrived_;  // see take_arrived
 };
 
 }  // namespace izo::posix

@@ -219,6 +219,27 @@ TYPED_TEST(StorePort, ForceReplacesWhatIsThereAndFetchesWhatCannotBeDerived) {
   EXPECT_TRUE(s.lookup("y")->data_missing);
 }
 
+// What a crash leaves between making, moving or linking an object and
+// stamping its new version; recovery forces the record, which completes it.
+TYPED_TEST(StorePort, ForceCompletesAnUpdateTakenOnlyInPart) {
+  auto& s = this->s();
+  ASSERT_EQ(s.apply(rec(Op::create, "made", {}, {}), Origin::remote), std::nullopt);
+  ASSERT_FALSE(s.lookup("made")->version.exists());
+  ASSERT_EQ(s.force(rec(Op::create, "made", {}, {3, 1})), std::nullopt);
+  EXPECT_EQ(s.lookup("made")->version, (Version{3, 1}));
+  EXPECT_EQ(s.lookup("made")->mode & 07777, 0640u);
+
+  ASSERT_EQ(s.apply(rec(Op::rename, "made", {3, 1}, {3, 1}, "moved"), Origin::remote), std::nullopt);
+  ASSERT_EQ(s.force(rec(Op::rename, "made", {3, 1}, {3, 2}, "moved")), std::nullopt);
+  EXPECT_FALSE(s.lookup("made"));
+  EXPECT_EQ(s.lookup("moved")->version, (Version{3, 2}));
+
+  ASSERT_EQ(s.apply(rec(Op::link, "moved", {3, 2}, {3, 2}, "linked"), Origin::remote), std::nullopt);
+  ASSERT_EQ(s.force(rec(Op::link, "moved", {3, 2}, {3, 3}, "linked")), std::nullopt);
+  EXPECT_EQ(s.lookup("moved")->version, (Version{3, 3}));
+  EXPECT_EQ(s.lookup("linked")->version, (Version{3, 3}));
+}
+
 TYPED_TEST(StorePort, CopyTakesContentButNotVersion) {
   auto& s = this->s();
   ASSERT_EQ(s.apply(rec(Op::create, "a", {}, {1, 1}), Origin::remote), std::nullopt);

@@ -147,6 +147,7 @@ void FilesetService::engine_call(F&& f) {
   try {
     f(*engine_);
     carry_out(engine_->take_effects());
+    serve_arrived();
   } catch (const std::exception& e) {
     fail(e.what());
   }
@@ -357,7 +358,7 @@ void FilesetService::heartbeat() {
   if (stopped_) return;
   std::vector<std::string> parked_paths;
   for (const auto& [path, waiting] : parked_) parked_paths.push_back(path);
-  for (const auto& path : parked_paths) serve_parked(path, true);
+  for (const auto& path : parked_paths) serve_parked(path);
   ++heartbeat_seq_;
   for (auto& [peer, c] : links_)
     if (c->open()) c->send(message_packet(wire::Heartbeat{heartbeat_seq_}));
@@ -562,7 +563,7 @@ void FilesetService::finish_fetch(std::uint32_t ctoken, std::optional<std::strin
     waiting_opens_.erase(s->path);
   }
   answer_waiting_opens(s->install_path);
-  serve_parked(s->install_path, false);
+  serve_parked(s->install_path);
 }
 
 void FilesetService::queue_arrival(replica::Arrival arrival, const std::string& install_path) {
@@ -580,11 +581,18 @@ void FilesetService::deliver_arrivals() {
   engine_call([&](replica::Engine& e) { e.data_arrived(arrivals); });
   for (const auto& e : ended) {
     answer_waiting_opens(e.install_path);
-    serve_parked(e.install_path, false);
+    serve_parked(e.install_path);
   }
 }
 
-void FilesetService::serve_parked(const std::string& path, bool expire_only) {
+void FilesetService::serve_arrived() {
+  for (const auto& path : store_->take_arrived()) {
+    answer_waiting_opens(path);
+    serve_parked(path);
+  }
+}
+
+void FilesetService::serve_parked(const std::string& path) {
   auto it = parked_.find(path);
   if (it == parked_.end()) return;
   const auto here = store_->lookup(path);
@@ -595,7 +603,7 @@ void FilesetService::serve_parked(const std::string& path, bool expire_only) {
     auto c = p.connection.lock();
     if (!c || !c->open()) continue;
     const bool moved_on = !here || (p.request.want.exists() && here->version != p.request.want);
-    if ((ready && !expire_only) || moved_on) {
+    if (ready || moved_on) {
       serve_fetch(c, p.ctoken, p.request);  // the content, or why not (it parks nothing now)
       continue;
     }

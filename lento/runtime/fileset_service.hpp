@@ -95,8 +95,11 @@ class FilesetService {
                             const std::string& install_path);
   void serve_fetch(std::shared_ptr<Connection> c, std::uint32_t ctoken, const wire::FetchFile& f);
   // Fetches asked for content still on its way here, answered when it lands
-  // (or busy after a while; `expire_only` answers only those).
-  void serve_parked(const std::string& path, bool expire_only);
+  // (or busy after a while).
+  void serve_parked(const std::string& path);
+  // Answers the opens and the parked fetches waiting on content the store
+  // made whole since the last call (PosixStore::take_arrived).
+  void serve_arrived();
   void on_fetch_reply(std::uint32_t ctoken, const wire::Packet& p);
   void finish_fetch(std::uint32_t ctoken, std::optional<std::string> failure);
   // An engine fetch ended (fetched or pushed): handed over with the others

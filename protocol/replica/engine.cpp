@@ -280,6 +280,34 @@ struct Engine::Impl : fsm::PermitClientActions, fsm::ClientLinkActions, fsm::Per
     return gone_as_later_records_leave_it(r, rest);
   }
 
+  // A record the store took only in part when the process died between its
+  // steps: the object made but not stamped yet (a new name with no version),
+  // or moved or linked but not stamped with its new version (the object at
+  // the new name still has the version the record started from). Since the
+  // last sync only this replica's journal changed the store, in order, so
+  // nothing else leaves these states; forcing the record completes it.
+  bool half_applied(const kml::Record& r) const {
+    switch (r.op) {
+      case Op::create:
+      case Op::mkdir:
+      case Op::symlink:
+      case Op::mknod: {
+        const auto made = ports.store.lookup(r.path);
+        return made && !made->version.exists();
+      }
+      case Op::rename: {
+        const auto moved = ports.store.lookup(r.path2);
+        return !ports.store.lookup(r.path) && moved && moved->version == r.obj_old;
+      }
+      case Op::link: {
+        const auto src = ports.store.lookup(r.path);
+        const auto linked = ports.store.lookup(r.path2);
+        return src && linked && src->version == r.obj_old && linked->version == r.obj_old;
+      }
+      default: return false;
+    }
+  }
+
   void recover() {
     const auto from = state.store_synced_through + 1;
     auto tail = ports.journal.read(from, SIZE_MAX);
@@ -296,14 +324,17 @@ struct Engine::Impl : fsm::PermitClientActions, fsm::ClientLinkActions, fsm::Per
       }
       return true;
     };
-    std::size_t applied = 0;
+    std::size_t applied = 0, completed = 0;
     for (std::size_t i = 0; i < tail.size(); ++i) {
       const auto& r = tail[i];
       if (r.op == Op::noop || settled(r)) continue;
       const auto d = cfg.version_rule(r, ports.store, later[i]);
       if (d.verdict == Verdict::conflict && in_store_through_later(r, std::span(tail).subspan(i + 1)))
         continue;
-      if (d.verdict == Verdict::apply) {
+      if (d.verdict == Verdict::conflict && half_applied(r)) {
+        check(ports.store.force(r));
+        ++completed;
+      } else if (d.verdict == Verdict::apply) {
         check(ports.store.apply(r, r.origin == cfg.self ? Origin::local : Origin::remote));
         ++applied;
       } else if (d.verdict == Verdict::merge) {
@@ -318,7 +349,8 @@ struct Engine::Impl : fsm::PermitClientActions, fsm::ClientLinkActions, fsm::Per
     state.store_synced_through = ports.journal.durable_recno();
     persist();
     log("recovery: replayed " + std::to_string(tail.size()) + " journal records from " +
-        std::to_string(from) + ", " + std::to_string(applied) + " were missing from the store");
+        std::to_string(from) + ", " + std::to_string(applied) + " were missing from the store, " +
+        std::to_string(completed) + " half done");
   }
 
   // ---- fetches -------------------------------------------------------------
@@ -333,16 +365,23 @@ struct Engine::Impl : fsm::PermitClientActions, fsm::ClientLinkActions, fsm::Per
   std::map<std::uint64_t, PendingFetch> fetches;
   std::uint64_t next_fetch = 1;
 
-  PendingFetch* fetch_into(const std::string& install_path, const Version& install_v) {
+  // A fetch on its way into that name and version (from that host, if given).
+  PendingFetch* fetch_into(const std::string& install_path, const Version& install_v,
+                           std::optional<HostId> from = std::nullopt) {
     for (auto& [id, f] : fetches)
-      if (f.fetch.install_path == install_path && f.fetch.install_version == install_v) return &f;
+      if (f.fetch.install_path == install_path && f.fetch.install_version == install_v &&
+          (!from || f.fetch.from == *from))
+        return &f;
     return nullptr;
   }
 
   void fetch(HostId from, std::string path, Version v, std::string install_path, Version install_v,
              FetchWaiter then = {}, bool install = true) {
-    if (PendingFetch* f = fetch_into(install_path, install_v)) {
-      // Already asked: whoever waits now is told when that one ends.
+    // Already asked of the same host: whoever waits now is told when that one
+    // ends. Asked of another host, it is asked again of this one: a
+    // reintegration's content comes from its writer (which may have pushed
+    // it), not from whichever replicator a restarted server asked first.
+    if (PendingFetch* f = fetch_into(install_path, install_v, from)) {
       f->install = f->install || install;
       if (then) {
         f->then = [first = std::move(f->then), second = std::move(then)](const std::optional<std::string>& token) {
