@@ -996,5 +996,43 @@ TEST(ReplicaEngine, RecoveryCompletesARecordTheStoreTookOnlyInPart) {
   for (const std::string op : {"create", "mkdir", "rename", "link"}) recovery_completes_half_done(op);
 }
 
+// A server killed after its journal took a batch, before its store had the
+// batch's contents, comes back missing them. The first replicator to say
+// hello is asked for them (one that holds them would do); the writer's batch,
+// sent again, must still fetch them from the writer and not wait on that ask
+// (it failed, and the batch stopped as if the writer no longer had them).
+TEST(ReplicaEngine, ARestartedServerFetchesABatchsContentFromItsWriter) {
+  MiniWorld w(2);
+  connect_all(w);
+  Host& s = w.server();
+  Host& a = w.client(0);
+  w.disconnect(0);
+  w.disconnect(1);
+  ASSERT_TRUE(w.write(a, "doc", "text"));
+  struct Killed {};
+  s.journal.on_change = [&] {
+    if (s.journal.durable_recno() > 0) throw Killed{};
+  };
+  w.connect(0);
+  bool killed = false;
+  try {
+    w.run();
+  } catch (const Killed&) {
+    killed = true;
+  }
+  ASSERT_TRUE(killed);
+  s.journal.on_change = nullptr;
+  w.crash(s);
+  ASSERT_FALSE(s.store.missing_data().empty()) << s.store.dump();
+  w.connect(1);  // the other replicator says hello first
+  w.connect(0);
+  w.run();
+  EXPECT_EQ(s.store.content("doc"), "text");
+  expect_converged(w);
+  for (const auto& line : w.trace)
+    EXPECT_EQ(line.find("stops before record"), std::string::npos) << line;
+  EXPECT_EQ(errors_of(w), "");
+}
+
 }  // namespace
 }  // namespace izo::replica
