@@ -83,6 +83,14 @@ class StorePort : public ::testing::Test {
  protected:
   Kind kind;
   Store& s() { return kind.port(); }
+  // A file a peer created (version `made`) and closed (`closed_v`), its
+  // content fetched and durable here.
+  void remote_file(const std::string& path, Version made, Version closed_v, const std::string& content) {
+    ASSERT_EQ(s().apply(rec(Op::create, path, {}, made), Origin::remote), std::nullopt);
+    ASSERT_EQ(s().apply(closed(path, made, closed_v, content.size()), Origin::remote), std::nullopt);
+    s().install_data(path, closed_v, kind.token(content));
+    s().sync();
+  }
 };
 
 using Kinds = ::testing::Types<MemoryKind, PosixKind>;
@@ -149,10 +157,7 @@ TYPED_TEST(StorePort, InstalledContentIsTheWholeFileWhateverItsLengthWas) {
 // whatever was here before, missing content or a version off the record's base.
 TYPED_TEST(StorePort, RemoteCloseThatEmptiedTheFileLeavesNothingToFetch) {
   auto& s = this->s();
-  ASSERT_EQ(s.apply(rec(Op::create, "f", {}, {2, 1}), Origin::remote), std::nullopt);
-  ASSERT_EQ(s.apply(closed("f", {2, 1}, {2, 2}, 5), Origin::remote), std::nullopt);
-  s.install_data("f", {2, 2}, this->kind.token("hello"));
-  s.sync();
+  ASSERT_NO_FATAL_FAILURE(this->remote_file("f", {2, 1}, {2, 2}, "hello"));
   ASSERT_EQ(this->kind.content("f"), "hello");
   ASSERT_EQ(s.apply(closed("f", {2, 2}, {2, 3}, 0), Origin::remote), std::nullopt);
   EXPECT_FALSE(s.lookup("f")->data_missing);
@@ -165,10 +170,7 @@ TYPED_TEST(StorePort, RemoteCloseThatEmptiedTheFileLeavesNothingToFetch) {
   EXPECT_TRUE(s.missing_data().empty());
   EXPECT_EQ(this->kind.content("f"), "");
 
-  ASSERT_EQ(s.apply(rec(Op::create, "g", {}, {2, 6}), Origin::remote), std::nullopt);
-  ASSERT_EQ(s.apply(closed("g", {2, 6}, {2, 7}, 4), Origin::remote), std::nullopt);
-  s.install_data("g", {2, 7}, this->kind.token("data"));
-  s.sync();
+  ASSERT_NO_FATAL_FAILURE(this->remote_file("g", {2, 6}, {2, 7}, "data"));
   ASSERT_EQ(s.force(closed("g", {9, 9}, {3, 1}, 0)), std::nullopt);
   EXPECT_FALSE(s.lookup("g")->data_missing);
   EXPECT_EQ(s.lookup("g")->version, (Version{3, 1}));
@@ -242,10 +244,7 @@ TYPED_TEST(StorePort, ForceCompletesAnUpdateTakenOnlyInPart) {
 
 TYPED_TEST(StorePort, CopyTakesContentButNotVersion) {
   auto& s = this->s();
-  ASSERT_EQ(s.apply(rec(Op::create, "a", {}, {1, 1}), Origin::remote), std::nullopt);
-  ASSERT_EQ(s.apply(closed("a", {1, 1}, {1, 2}, 3), Origin::remote), std::nullopt);
-  s.install_data("a", {1, 2}, this->kind.token("abc"));
-  s.sync();
+  ASSERT_NO_FATAL_FAILURE(this->remote_file("a", {1, 1}, {1, 2}, "abc"));
   ASSERT_EQ(s.apply(rec(Op::create, "a.copy", {}, {1, 3}), Origin::local), std::nullopt);
   ASSERT_EQ(s.copy("a", "a.copy"), std::nullopt);
   EXPECT_EQ(this->kind.content("a.copy"), "abc");

@@ -579,6 +579,8 @@ void FilesetService::deliver_arrivals() {
   arrivals.reserve(ended.size());
   for (auto& e : ended) arrivals.push_back(std::move(e.arrival));
   engine_call([&](replica::Engine& e) { e.data_arrived(arrivals); });
+  // What became whole was answered inside the engine call (serve_arrived);
+  // here, whoever waits on an object that moved on meanwhile.
   for (const auto& e : ended) {
     answer_waiting_opens(e.install_path);
     serve_parked(e.install_path);
