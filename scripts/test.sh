@@ -17,13 +17,28 @@ for arg in "$@"; do
   esac
 done
 
+# ctest's whole report goes to a log in the build folder; what is printed is
+# what a reader of a CI log needs: each failed, timed-out or skipped test with
+# its output, and the summary (a CI log that keeps only part of a long output
+# then still holds the reason).
+failures_of() {
+  awk '/^ *Start +[0-9]+: /                        { show = 0 }
+       /^ *[0-9]+\/[0-9]+ Test +#[0-9]+: /         { show = ($0 !~ /( Passed |Not Run)/) }
+       /^[0-9]+% tests passed/                     { show = 1 }
+       show' "$1"
+}
+
 scripts/install-deps.sh
 jobs=$(nproc)
 for p in "${presets[@]}"; do
-  echo "== configure, build and test: preset $p"
+  case "$p" in default) dir=build ;; *) dir=build-$p ;; esac
+  echo "== configure, build and test: preset $p (ctest's report: $dir/ctest.log)"
   cmake --preset "$p" >/dev/null
-  cmake --build --preset "$p" -j "$jobs"
-  ctest --preset "$p" -j "$jobs"
+  cmake --build --preset "$p" -j "$jobs" -- --quiet
+  status=0
+  ctest --preset "$p" -j "$jobs" >"$dir/ctest.log" 2>&1 || status=$?
+  failures_of "$dir/ctest.log"
+  [ "$status" = 0 ] || exit "$status"
 done
 
 if [ "$fuzz" = yes ]; then
