@@ -8,7 +8,11 @@ add_library(izo_msm INTERFACE)
 target_link_libraries(izo_msm INTERFACE Boost::headers)
 target_compile_definitions(izo_msm INTERFACE
   BOOST_MPL_CFG_NO_PREPROCESSED_HEADERS BOOST_MPL_LIMIT_VECTOR_SIZE=50
-  BOOST_MPL_LIMIT_MAP_SIZE=50)
+  BOOST_MPL_LIMIT_MAP_SIZE=50
+  # Boost.MSM 1.74 includes Boost headers that Boost itself deprecated
+  # (boost/bind.hpp, boost/detail/no_exceptions_support.hpp); their notes
+  # are about Boost's code, not ours, and buried our own warnings.
+  BOOST_ALLOW_DEPRECATED_HEADERS BOOST_BIND_GLOBAL_PLACEHOLDERS)
 
 if(Boost_VERSION VERSION_GREATER_EQUAL 1.77)
   return()

@@ -35,7 +35,7 @@ Result<std::unique_ptr<Daemon>> Daemon::start(boost::asio::io_context& io, Confi
     return Error{"sysid '" + d->config_.self.name + "' keeps no fileset (add a <cache> element)", 0};
   bool serves = false;
   for (const auto& cache : d->config_.self.caches) {
-    auto s = FilesetService::start(io, d->config_, cache, log, d->options_.timing);
+    auto s = FilesetService::start(io, d->config_, cache, log, d->options_.timing, d->options_.contents);
     if (!s) return s.error();
     serves = serves || (*s)->serves();
     d->services_.push_back(std::move(*s));

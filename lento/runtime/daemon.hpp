@@ -21,6 +21,7 @@ namespace izo::lento {
 struct DaemonOptions {
   std::filesystem::path control;  // "" = /run/intermezzo/SYSID.ctl
   ServiceTiming timing;
+  ContentLimits contents;  // per fileset
 };
 
 // The control socket's path for a sysid when none is given.

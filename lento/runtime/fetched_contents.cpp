@@ -14,11 +14,12 @@ FetchedContents::~FetchedContents() {
 }
 
 Result<FetchedContents::Place> FetchedContents::make(std::uint64_t id, std::uint64_t size) {
-  if (size <= memory_limit_ && in_memory_ + size <= memory_budget_) {
+  if (size <= limits_.memory_file && in_memory_ + size <= limits_.memory_total && open_ < limits_.open_files) {
     const int fd = ::memfd_create("izo-fetch", MFD_CLOEXEC);
     if (fd >= 0) {
       std::string token = "/proc/self/fd/" + std::to_string(fd);
       in_memory_ += size;
+      ++open_;
       held_[token] = Held{fd, size, {}};
       return Place{std::move(token), fd};
     }
@@ -28,14 +29,30 @@ Result<FetchedContents::Place> FetchedContents::make(std::uint64_t id, std::uint
   const int fd = ::open(file.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
   if (fd < 0) return Error{"cannot make " + file.string() + ": " + std::strerror(errno), 0};
   std::string token = file.string();
+  ++open_;
   held_[token] = Held{fd, 0, file};
   return Place{std::move(token), fd};
+}
+
+bool FetchedContents::seal(const std::string& token) {
+  auto it = held_.find(token);
+  if (it == held_.end()) return false;
+  Held& h = it->second;
+  if (!h.file.empty() && h.fd >= 0) {
+    ::close(h.fd);
+    h.fd = -1;
+    --open_;
+  }
+  return true;
 }
 
 bool FetchedContents::discard(const std::string& token) {
   auto it = held_.find(token);
   if (it == held_.end()) return false;
-  ::close(it->second.fd);
+  if (it->second.fd >= 0) {
+    ::close(it->second.fd);
+    --open_;
+  }
   in_memory_ -= it->second.memory;
   if (!it->second.file.empty()) {
     std::error_code ec;

@@ -23,10 +23,8 @@ using replica::HostId;
 
 constexpr std::size_t kChunk = 1 << 20;  // DAT packet payload
 constexpr std::chrono::seconds kParkLimit{10};  // a fetch waits this long for content on its way
-// Fetched contents wait in memory up to 4 MiB each and 256 MiB in all;
-// bigger ones, and the rest, in files under .intermezzo/F/fetch/.
-constexpr std::uint64_t kMemoryContentLimit = 4u << 20;
-constexpr std::uint64_t kMemoryContentBudget = 256u << 20;
+// Fetched contents wait in memory or in files under .intermezzo/F/fetch/
+// (runtime/fetched_contents.hpp; the limits are the daemon's).
 
 std::string winner_name(std::optional<fsm::Winner> w) { return w ? std::string(fsm::winner_name(*w)) : ""; }
 
@@ -66,7 +64,8 @@ FilesetService::FilesetService(boost::asio::io_context& io, const Configuration&
 FilesetService::~FilesetService() { stop(); }
 
 Result<std::unique_ptr<FilesetService>> FilesetService::start(boost::asio::io_context& io, const Configuration& config,
-                                                              const Cache& cache, const Log& log, ServiceTiming timing) {
+                                                              const Cache& cache, const Log& log, ServiceTiming timing,
+                                                              ContentLimits limits) {
   std::unique_ptr<FilesetService> s(new FilesetService(io, config, cache, log, timing));
   const fs::path meta = cache.holding / kMetadataDir / cache.fileset;
   auto presto = PrestoLink::attach(io, meta / "presto.sock", cache.fileset);
@@ -94,7 +93,7 @@ Result<std::unique_ptr<FilesetService>> FilesetService::start(boost::asio::io_co
   fs::remove_all(fetch_dir, ec);  // what an earlier run left half-fetched
   fs::create_directories(fetch_dir, ec);
   if (ec) return Error{"cannot make " + fetch_dir.string() + ": " + ec.message(), 0};
-  s->contents_ = std::make_unique<FetchedContents>(fetch_dir, kMemoryContentLimit, kMemoryContentBudget);
+  s->contents_ = std::make_unique<FetchedContents>(fetch_dir, limits);
   s->pushed_ = std::make_unique<PushedContents>(*s->contents_);
 
   replica::Config ec_cfg;
@@ -536,6 +535,7 @@ void FilesetService::on_fetch_reply(std::uint32_t ctoken, const wire::Packet& p)
     return finish_fetch(ctoken, "got " + std::to_string(s.got) + " bytes of " + std::to_string(s.expected));
   // No fsync here: the fetched content is disposable; installing it syncs
   // the file it lands in before the missing mark goes.
+  contents_->seal(s.token);
   finish_fetch(ctoken, std::nullopt);
 }
 

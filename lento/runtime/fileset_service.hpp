@@ -37,9 +37,11 @@ struct ServiceTiming {
 class FilesetService {
  public:
   // Attaches to the fileset's Presto filter and opens its state; nothing
-  // half-made is left running if this fails.
+  // half-made is left running if this fails. `limits` bound what fetched
+  // and pushed contents may hold while they wait.
   static Result<std::unique_ptr<FilesetService>> start(boost::asio::io_context& io, const Configuration& config,
-                                                       const Cache& cache, const Log& log, ServiceTiming timing);
+                                                       const Cache& cache, const Log& log, ServiceTiming timing,
+                                                       ContentLimits limits);
   ~FilesetService();
   FilesetService(const FilesetService&) = delete;
   FilesetService& operator=(const FilesetService&) = delete;

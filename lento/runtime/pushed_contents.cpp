@@ -85,6 +85,7 @@ std::optional<Error> PushedContents::receive(replica::HostId from, const wire::P
       }
       done += static_cast<std::size_t>(n);
     }
+    places_.seal(place->token);
   }
   return std::nullopt;
 }

@@ -111,7 +111,7 @@ TEST(PushedContents, TheSenderPushesNothingItCannotVouchFor) {
 
 TEST(PushedContents, AFetchTakesWhatWasPushedForItOnceAndTheRestIsGivenBack) {
   posix::TempDir dir{"izo-pushed"};
-  FetchedContents places(dir.path(), 1 << 20, 1 << 20);
+  FetchedContents places(dir.path(), {.memory_file = 1 << 20, .memory_total = 1 << 20});
   PushedContents pushed(places);
   std::uint64_t ids = 1;
   const wire::PushContents push{"shared", {{"a", {2, 2}, {"alpha"}}, {"b", {2, 4}, {"bravo"}}}};
@@ -133,6 +133,25 @@ TEST(PushedContents, AFetchTakesWhatWasPushedForItOnceAndTheRestIsGivenBack) {
   EXPECT_EQ(pushed.held(), 1u);
   EXPECT_EQ(places.held(), 1u);
   EXPECT_EQ(read_token(*pushed.take(7, "c", {2, 6})), "charlie");
+}
+
+TEST(PushedContents, AHugePushHoldsNoMoreDescriptorsThanItsShare) {
+  posix::TempDir dir{"izo-pushed"};
+  FetchedContents places(dir.path(), {.open_files = 4});
+  PushedContents pushed(places);
+  std::uint64_t ids = 1;
+  wire::PushContents push{"shared", {}};
+  for (int i = 0; i < 50; ++i)
+    push.files.push_back({"f" + std::to_string(i), {2, static_cast<std::uint64_t>(i + 1)}, {"content " + std::to_string(i)}});
+  ASSERT_EQ(pushed.receive(7, push, ids), std::nullopt);
+  EXPECT_EQ(pushed.held(), 50u);
+  EXPECT_LE(places.open_files(), 4u) << "one descriptor per pushed file ran a server out of them";
+  for (int i = 0; i < 50; ++i) {
+    const auto t = pushed.take(7, "f" + std::to_string(i), {2, static_cast<std::uint64_t>(i + 1)});
+    ASSERT_TRUE(t) << i;
+    EXPECT_EQ(read_token(*t), "content " + std::to_string(i));
+    EXPECT_TRUE(places.discard(*t));
+  }
 }
 
 }  // namespace

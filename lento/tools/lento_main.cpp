@@ -9,6 +9,7 @@
 #include "config/config.hpp"
 #include "runtime/daemon.hpp"
 #include "runtime/log.hpp"
+#include "runtime/open_file_limit.hpp"
 
 int main(int argc, char** argv) {
   using namespace izo::lento;
@@ -48,6 +49,10 @@ int main(int argc, char** argv) {
   options.control = control;
   options.timing.heartbeat = std::chrono::milliseconds(heartbeat_ms);
   options.timing.silence_limit = std::chrono::milliseconds(silence_ms);
+  const std::uint64_t open_limit = raise_open_file_limit();
+  options.contents.open_files = content_files_per_fileset(open_limit, config->self.caches.size());
+  log.debug("open files: limit " + std::to_string(open_limit) + ", up to " +
+            std::to_string(options.contents.open_files) + " per fileset for contents waiting to be installed");
   auto daemon = Daemon::start(io, std::move(*config), options, log);
   if (!daemon) {
     log.error(daemon.error().message);
