@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Garbage on the server's port, a peer that never says hello, and a host
 # that fsetdb does not name are refused with a logged reason, while the
-# real replicators go on being served.
+# real replicators go on being served; the refused host backs off.
 . "$(dirname "$0")/common.sh" "$1" "${2:-23104}"
 e2e_three_hosts
 log=$E2E_WORK/muskox/lento.log
@@ -34,3 +34,10 @@ echo "still served" >"$(tb_mnt clientA)/after"
 check "an update still reaches clientB" tb_has clientB after "still served"
 [ ! -e "$(tb_mnt intruder)/after" ] || fail "the intruder received the fileset"
 echo "ok: the intruder got nothing"
+
+# A refused host asks again ever more slowly (0.2 s doubling to 5 s), not at
+# every 0.2 s: in 3 s about five times.
+sleep 3
+n=$(grep -c "fsetdb does not name 'intruder'" "$log")
+[ "$n" -le 7 ] || fail "the intruder was refused $n times in 3 s: no backoff"
+echo "ok: the intruder asked $n times in 3 s"

@@ -336,7 +336,6 @@ void FilesetService::connect() {
     const HostId server = server_id_;
     auto c = std::make_shared<Connection>(io_, std::make_unique<TcpStream>(std::move(*socket)), timing_.silence_limit);
     links_[server] = c;
-    backoff_ = timing_.reconnect_min;
     log_.info(def_.name + ": connected to " + server_->name + " at " + c->remote());
     c->start([this, server](Connection& conn, wire::Packet p) { on_packet(server, conn, std::move(p)); },
              [this, server](Connection& conn, const std::string& why) { on_closed(server, conn, why); });
@@ -418,6 +417,11 @@ void FilesetService::on_packet(HostId peer, Connection& c, wire::Packet p) {
       if (!std::holds_alternative<wire::Heartbeat>(*m))
         log_.debug(def_.name + ": <- " + host_name(peer) + " " + std::string(wire::kind_name(wire::kind_of(*m))));
       if (const auto* push = std::get_if<wire::PushContents>(&*m)) return on_pushed(peer, c, *push);
+      // The backoff starts again once the server took us in, not at the TCP
+      // connect: a server that refuses (its fileset stopped, we are cut
+      // off) is asked again ever more slowly, not five times a second.
+      if (const auto* r = std::get_if<wire::HelloReply>(&*m); r && r->status == wire::Status::ok && peer == server_id_)
+        backoff_ = timing_.reconnect_min;
       engine_call([&](replica::Engine& e) { e.receive(peer, *m); });
       pushed_->drop(peer);  // pushes are good for the message after them only
       return;
