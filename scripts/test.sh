@@ -30,6 +30,9 @@ failures_of() {
 
 scripts/install-deps.sh
 jobs=$(nproc)
+# What a failure on another machine is read against.
+echo "== machine: $(uname -r), $jobs cores, open files $(ulimit -Sn)/$(ulimit -Hn)," \
+  "/tmp on $(findmnt -no FSTYPE -T "${TMPDIR:-/tmp}" 2>/dev/null || echo '?'), user $(id -un)"
 for p in "${presets[@]}"; do
   case "$p" in default) dir=build ;; *) dir=build-$p ;; esac
   echo "== configure, build and test: preset $p (ctest's report: $dir/ctest.log)"
