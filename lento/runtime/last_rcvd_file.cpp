@@ -10,12 +10,65 @@
 #include <sstream>
 #include <stdexcept>
 
+#include "util/crc32c.hpp"
 #include "util/hex.hpp"
 
 namespace izo::lento {
 namespace {
 
 using nlohmann::json;
+
+constexpr char kMagic[] = "IZLRSLOT";  // 8 bytes, no terminator on disk
+constexpr std::size_t kHeader = 32;
+constexpr std::uint64_t kMinSlot = 4096;
+
+void put64(std::string& b, std::size_t at, std::uint64_t v) {
+  for (int i = 0; i < 8; ++i) b[at + static_cast<std::size_t>(i)] = static_cast<char>((v >> (8 * i)) & 0xff);
+}
+std::uint64_t get64(const std::string& b, std::size_t at) {
+  std::uint64_t v = 0;
+  for (int i = 7; i >= 0; --i) v = (v << 8) | static_cast<std::uint8_t>(b[at + static_cast<std::size_t>(i)]);
+  return v;
+}
+std::uint32_t slot_crc(const std::string& b, std::size_t at, std::uint64_t len) {
+  // Sequence and length (16 bytes from at + 8), then the payload.
+  const auto* p = reinterpret_cast<const std::uint8_t*>(b.data());
+  const auto crc = crc32c_extend(0, p + at + 8, 16);
+  return crc32c_extend(crc, p + at + kHeader, static_cast<std::size_t>(len));
+}
+
+// A slot's bytes: header and payload.
+std::string make_slot(std::uint64_t seq, const std::string& payload) {
+  std::string b(kHeader, '\0');
+  b.replace(0, 8, kMagic, 8);
+  put64(b, 8, seq);
+  put64(b, 16, payload.size());
+  b += payload;
+  const auto crc = slot_crc(b, 0, payload.size());
+  for (int i = 0; i < 4; ++i) b[24 + static_cast<std::size_t>(i)] = static_cast<char>((crc >> (8 * i)) & 0xff);
+  return b;
+}
+
+// The sequence number and payload of the slot at `at` of `bytes`, if it is whole.
+std::optional<std::pair<std::uint64_t, std::string>> read_slot(const std::string& bytes, std::size_t at,
+                                                               std::uint64_t size) {
+  if (bytes.compare(at, 8, kMagic, 8) != 0) return std::nullopt;
+  const auto len = get64(bytes, at + 16);
+  if (len > size - kHeader) return std::nullopt;
+  std::uint32_t crc = 0;
+  for (int i = 3; i >= 0; --i) crc = (crc << 8) | static_cast<std::uint8_t>(bytes[at + 24 + static_cast<std::size_t>(i)]);
+  if (crc != slot_crc(bytes, at, len)) return std::nullopt;
+  return std::make_pair(get64(bytes, at + 8), bytes.substr(at + kHeader, static_cast<std::size_t>(len)));
+}
+
+void write_all(int fd, const std::string& b, std::uint64_t at, const std::string& what) {
+  for (std::size_t done = 0; done < b.size();) {
+    const auto n = ::pwrite(fd, b.data() + done, b.size() - done, static_cast<off_t>(at + done));
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) throw std::runtime_error("cannot write " + what + ": " + (n < 0 ? std::strerror(errno) : "no progress"));
+    done += static_cast<std::size_t>(n);
+  }
+}
 
 void sync_fd_of(const std::filesystem::path& p, int flags) {
   const int fd = ::open(p.c_str(), flags | O_CLOEXEC);
@@ -132,9 +185,31 @@ Result<replica::LastRcvdState> LastRcvdFile::from_json(const std::string& text) 
   return s;
 }
 
+LastRcvdFile::~LastRcvdFile() {
+  if (fd_ >= 0) ::close(fd_);
+}
+
+std::optional<Error> LastRcvdFile::read_slots(const std::string& bytes) {
+  const std::uint64_t size = bytes.size() / 2;
+  if (bytes.size() % 2 != 0 || size < kMinSlot || size % kMinSlot != 0)
+    return Error{"a size of " + std::to_string(bytes.size()) + " bytes is not two slots", 0};
+  std::optional<std::pair<std::uint64_t, std::string>> best;
+  for (std::size_t k = 0; k < 2; ++k) {
+    auto slot = read_slot(bytes, static_cast<std::size_t>(k * size), size);
+    if (slot && (!best || slot->first > best->first)) best = std::move(slot);
+  }
+  if (!best) return Error{"neither of its two copies is whole (both torn or damaged)", 0};
+  auto state = from_json(best->second);
+  if (!state) return Error{"copy " + std::to_string(best->first) + ": " + state.error().message, 0};
+  state_ = std::move(*state);
+  slot_size_ = size;
+  seq_ = best->first;
+  return std::nullopt;
+}
+
 Result<std::unique_ptr<LastRcvdFile>> LastRcvdFile::open(const std::filesystem::path& path) {
   std::unique_ptr<LastRcvdFile> f(new LastRcvdFile(path));
-  std::ifstream in(path);
+  std::ifstream in(path, std::ios::binary);
   if (!in) {
     const int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
     if (fd < 0 && errno != EEXIST) return Error{"cannot create " + path.string() + ": " + std::strerror(errno), 0};
@@ -143,24 +218,57 @@ Result<std::unique_ptr<LastRcvdFile>> LastRcvdFile::open(const std::filesystem::
   }
   std::stringstream text;
   text << in.rdbuf();
-  auto state = from_json(text.str());
-  if (!state) return Error{path.string() + ": " + state.error().message, 0};
-  f->state_ = std::move(*state);
+  const std::string bytes = text.str();
+  const auto first = bytes.find_first_not_of(" \t\r\n");
+  if (first == std::string::npos || bytes[first] == '{') {
+    // Empty (a fresh fileset) or the older whole-JSON form: the first
+    // persist writes the slots.
+    auto state = from_json(bytes);
+    if (!state) return Error{path.string() + ": " + state.error().message, 0};
+    f->state_ = std::move(*state);
+    return f;
+  }
+  if (auto bad = f->read_slots(bytes)) return Error{path.string() + ": " + bad->message, 0};
+  f->fd_ = ::open(path.c_str(), O_RDWR | O_CLOEXEC);
+  if (f->fd_ < 0) return Error{"cannot open " + path.string() + ": " + std::strerror(errno), 0};
   return f;
 }
 
-void LastRcvdFile::persist(const replica::LastRcvdState& state) {
+void LastRcvdFile::rewrite(const std::string& slot, std::uint64_t need) {
+  std::uint64_t size = kMinSlot;
+  while (size < 2 * need) size *= 2;
   const auto tmp = path_.string() + ".new";
-  {
-    std::ofstream out(tmp, std::ios::trunc);
-    out << to_json(state);
-    out.flush();
-    if (!out) throw std::runtime_error("cannot write " + tmp);
+  const int fd = ::open(tmp.c_str(), O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+  if (fd < 0) throw std::runtime_error("cannot make " + tmp + ": " + std::strerror(errno));
+  try {
+    // Both slots written in full, zeros after the state: later slot writes
+    // then allocate nothing.
+    std::string whole(static_cast<std::size_t>(2 * size), '\0');
+    const auto at = static_cast<std::size_t>((seq_ + 1) % 2 * size);
+    whole.replace(at, slot.size(), slot);
+    write_all(fd, whole, 0, tmp);
+    if (::fsync(fd) != 0) throw std::runtime_error("cannot sync " + tmp + ": " + std::strerror(errno));
+    if (::rename(tmp.c_str(), path_.c_str()) != 0)
+      throw std::runtime_error("cannot rename " + tmp + " to " + path_.string() + ": " + std::strerror(errno));
+    sync_fd_of(path_.parent_path(), O_RDONLY | O_DIRECTORY);
+  } catch (...) {
+    ::close(fd);
+    throw;
   }
-  sync_fd_of(tmp, O_RDONLY);
-  if (::rename(tmp.c_str(), path_.c_str()) != 0)
-    throw std::runtime_error("cannot rename " + tmp + " to " + path_.string() + ": " + std::strerror(errno));
-  sync_fd_of(path_.parent_path(), O_RDONLY | O_DIRECTORY);
+  if (fd_ >= 0) ::close(fd_);
+  fd_ = fd;
+  slot_size_ = size;
+}
+
+void LastRcvdFile::persist(const replica::LastRcvdState& state) {
+  const std::string slot = make_slot(seq_ + 1, to_json(state));
+  if (fd_ < 0 || slot.size() > slot_size_) {
+    rewrite(slot, slot.size());
+  } else {
+    write_all(fd_, slot, (seq_ + 1) % 2 * slot_size_, path_.string());
+    if (::fdatasync(fd_) != 0) throw std::runtime_error("cannot sync " + path_.string() + ": " + std::strerror(errno));
+  }
+  ++seq_;
   state_ = state;
 }
 
