@@ -33,3 +33,17 @@ done
 echo "ok: server wins, clientB's version kept as $copy on every replica"
 tb_izoctl clientB --json conflicts list | grep -q '"winner": "server"' || fail "izoctl does not show the conflict resolved"
 echo "ok: izoctl lists the conflict"
+
+# The resolved conflict is kept in last_rcvd: a restarted lento still lists it,
+# and the restarted server and client still agree.
+tb_stop_lento clientB
+tb_stop_lento muskox
+tb_lento muskox
+tb_lento clientB
+check "the clients connect to the restarted server" tb_all_connected muskox 2
+tb_izoctl clientB --json conflicts list | grep -q '"winner": "server"' ||
+  fail "after a restart izoctl no longer lists the resolved conflict: $(tb_izoctl clientB conflicts list)"
+echo "ok: the resolved conflict is listed after a restart"
+echo "after restart" >"$A/after.txt"
+check "an update after the restart reaches clientB" tb_has clientB after.txt "after restart"
+check "all replicas converge after the restart" converged
