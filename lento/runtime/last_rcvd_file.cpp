@@ -10,6 +10,7 @@
 #include <sstream>
 #include <stdexcept>
 
+#include "util/bytes.hpp"
 #include "util/crc32c.hpp"
 #include "util/hex.hpp"
 
@@ -22,30 +23,25 @@ constexpr char kMagic[] = "IZLRSLOT";  // 8 bytes, no terminator on disk
 constexpr std::size_t kHeader = 32;
 constexpr std::uint64_t kMinSlot = 4096;
 
-void put64(std::string& b, std::size_t at, std::uint64_t v) {
-  for (int i = 0; i < 8; ++i) b[at + static_cast<std::size_t>(i)] = static_cast<char>((v >> (8 * i)) & 0xff);
+std::uint8_t* at_byte(std::string& b, std::size_t at) { return reinterpret_cast<std::uint8_t*>(b.data()) + at; }
+const std::uint8_t* at_byte(const std::string& b, std::size_t at) {
+  return reinterpret_cast<const std::uint8_t*>(b.data()) + at;
 }
-std::uint64_t get64(const std::string& b, std::size_t at) {
-  std::uint64_t v = 0;
-  for (int i = 7; i >= 0; --i) v = (v << 8) | static_cast<std::uint8_t>(b[at + static_cast<std::size_t>(i)]);
-  return v;
-}
+
+// Sequence and length (16 bytes from the slot's offset 8), then the payload.
 std::uint32_t slot_crc(const std::string& b, std::size_t at, std::uint64_t len) {
-  // Sequence and length (16 bytes from at + 8), then the payload.
-  const auto* p = reinterpret_cast<const std::uint8_t*>(b.data());
-  const auto crc = crc32c_extend(0, p + at + 8, 16);
-  return crc32c_extend(crc, p + at + kHeader, static_cast<std::size_t>(len));
+  return crc32c_extend(crc32c_extend(0, at_byte(b, at + 8), 16), at_byte(b, at + kHeader),
+                       static_cast<std::size_t>(len));
 }
 
 // A slot's bytes: header and payload.
 std::string make_slot(std::uint64_t seq, const std::string& payload) {
   std::string b(kHeader, '\0');
   b.replace(0, 8, kMagic, 8);
-  put64(b, 8, seq);
-  put64(b, 16, payload.size());
+  put_le<std::uint64_t>(at_byte(b, 8), seq);
+  put_le<std::uint64_t>(at_byte(b, 16), payload.size());
   b += payload;
-  const auto crc = slot_crc(b, 0, payload.size());
-  for (int i = 0; i < 4; ++i) b[24 + static_cast<std::size_t>(i)] = static_cast<char>((crc >> (8 * i)) & 0xff);
+  put_le<std::uint32_t>(at_byte(b, 24), slot_crc(b, 0, payload.size()));
   return b;
 }
 
@@ -53,15 +49,14 @@ std::string make_slot(std::uint64_t seq, const std::string& payload) {
 std::optional<std::pair<std::uint64_t, std::string>> read_slot(const std::string& bytes, std::size_t at,
                                                                std::uint64_t size) {
   if (bytes.compare(at, 8, kMagic, 8) != 0) return std::nullopt;
-  const auto len = get64(bytes, at + 16);
-  if (len > size - kHeader) return std::nullopt;
-  std::uint32_t crc = 0;
-  for (int i = 3; i >= 0; --i) crc = (crc << 8) | static_cast<std::uint8_t>(bytes[at + 24 + static_cast<std::size_t>(i)]);
-  if (crc != slot_crc(bytes, at, len)) return std::nullopt;
-  return std::make_pair(get64(bytes, at + 8), bytes.substr(at + kHeader, static_cast<std::size_t>(len)));
+  const auto len = get_le<std::uint64_t>(at_byte(bytes, at + 16));
+  if (len > size - kHeader || get_le<std::uint32_t>(at_byte(bytes, at + 24)) != slot_crc(bytes, at, len))
+    return std::nullopt;
+  return std::make_pair(get_le<std::uint64_t>(at_byte(bytes, at + 8)),
+                        bytes.substr(at + kHeader, static_cast<std::size_t>(len)));
 }
 
-void write_all(int fd, const std::string& b, std::uint64_t at, const std::string& what) {
+void pwrite_whole(int fd, const std::string& b, std::uint64_t at, const std::string& what) {
   for (std::size_t done = 0; done < b.size();) {
     const auto n = ::pwrite(fd, b.data() + done, b.size() - done, static_cast<off_t>(at + done));
     if (n < 0 && errno == EINTR) continue;
@@ -234,9 +229,9 @@ Result<std::unique_ptr<LastRcvdFile>> LastRcvdFile::open(const std::filesystem::
   return f;
 }
 
-void LastRcvdFile::rewrite(const std::string& slot, std::uint64_t need) {
+void LastRcvdFile::rewrite(const std::string& slot) {
   std::uint64_t size = kMinSlot;
-  while (size < 2 * need) size *= 2;
+  while (size < 2 * slot.size()) size *= 2;
   const auto tmp = path_.string() + ".new";
   const int fd = ::open(tmp.c_str(), O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
   if (fd < 0) throw std::runtime_error("cannot make " + tmp + ": " + std::strerror(errno));
@@ -246,7 +241,7 @@ void LastRcvdFile::rewrite(const std::string& slot, std::uint64_t need) {
     std::string whole(static_cast<std::size_t>(2 * size), '\0');
     const auto at = static_cast<std::size_t>((seq_ + 1) % 2 * size);
     whole.replace(at, slot.size(), slot);
-    write_all(fd, whole, 0, tmp);
+    pwrite_whole(fd, whole, 0, tmp);
     if (::fsync(fd) != 0) throw std::runtime_error("cannot sync " + tmp + ": " + std::strerror(errno));
     if (::rename(tmp.c_str(), path_.c_str()) != 0)
       throw std::runtime_error("cannot rename " + tmp + " to " + path_.string() + ": " + std::strerror(errno));
@@ -263,9 +258,9 @@ void LastRcvdFile::rewrite(const std::string& slot, std::uint64_t need) {
 void LastRcvdFile::persist(const replica::LastRcvdState& state) {
   const std::string slot = make_slot(seq_ + 1, to_json(state));
   if (fd_ < 0 || slot.size() > slot_size_) {
-    rewrite(slot, slot.size());
+    rewrite(slot);
   } else {
-    write_all(fd_, slot, (seq_ + 1) % 2 * slot_size_, path_.string());
+    pwrite_whole(fd_, slot, (seq_ + 1) % 2 * slot_size_, path_.string());
     if (::fdatasync(fd_) != 0) throw std::runtime_error("cannot sync " + path_.string() + ": " + std::strerror(errno));
   }
   ++seq_;

@@ -43,7 +43,7 @@ class LastRcvdFile final : public replica::LastRcvd {
  private:
   explicit LastRcvdFile(std::filesystem::path path) : path_(std::move(path)) {}
   std::optional<Error> read_slots(const std::string& bytes);
-  void rewrite(const std::string& slot, std::uint64_t need);
+  void rewrite(const std::string& slot);  // into a new file, slots big enough for it
   std::filesystem::path path_;
   replica::LastRcvdState state_;
   int fd_ = -1;                 // the slotted file, once there is one

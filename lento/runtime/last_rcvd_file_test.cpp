@@ -103,42 +103,49 @@ void flip_byte(const std::filesystem::path& p, std::size_t at) {
   std::ofstream(p, std::ios::binary | std::ios::trunc) << b;
 }
 
+// The file at `path`, opened; null (and a failure) if it does not open.
+std::unique_ptr<LastRcvdFile> opened(const std::filesystem::path& path) {
+  auto f = LastRcvdFile::open(path);
+  EXPECT_TRUE(f.ok()) << f.error().message;
+  return f.ok() ? std::move(*f) : nullptr;
+}
+
 TEST(LastRcvdFile, PersistOverwritesASlotInPlaceWithoutANewFile) {
   posix::TempDir dir{"izo-last-rcvd"};
   const auto path = dir.path() / "last_rcvd";
-  auto f = LastRcvdFile::open(path);
-  ASSERT_TRUE(f.ok()) << f.error().message;
-  (*f)->persist(counters(2));  // the first persist makes the slots
+  auto f = opened(path);
+  ASSERT_TRUE(f);
+  f->persist(counters(2));  // the first persist makes the slots
   const auto inode = inode_of(path);
   const auto size = std::filesystem::file_size(path);
   EXPECT_EQ(size, 8192u) << "two slots of 4 KiB";
-  for (std::uint64_t n = 3; n < 10; ++n) (*f)->persist(counters(n));
+  for (std::uint64_t n = 3; n < 10; ++n) f->persist(counters(n));
   EXPECT_EQ(inode_of(path), inode) << "written in place, not replaced by rename";
   EXPECT_EQ(std::filesystem::file_size(path), size);
-  f->reset();
-  auto again = LastRcvdFile::open(path);
-  ASSERT_TRUE(again.ok()) << again.error().message;
-  EXPECT_EQ((*again)->load(), counters(9));
+  f.reset();
+  auto again = opened(path);
+  ASSERT_TRUE(again);
+  EXPECT_EQ(again->load(), counters(9));
 }
 
 TEST(LastRcvdFile, ATornSlotLeavesTheStateBeforeIt) {
   posix::TempDir dir{"izo-last-rcvd"};
   const auto path = dir.path() / "last_rcvd";
   {
-    auto f = LastRcvdFile::open(path);
-    ASSERT_TRUE(f.ok()) << f.error().message;
-    (*f)->persist(counters(2));  // slot 1 (sequence 1)
-    (*f)->persist(counters(3));  // slot 0 (sequence 2)
+    auto f = opened(path);
+    ASSERT_TRUE(f);
+    f->persist(counters(2));  // slot 1 (sequence 1)
+    f->persist(counters(3));  // slot 0 (sequence 2)
   }
   flip_byte(path, 40);  // inside slot 0's JSON: a write the crash tore
-  auto f = LastRcvdFile::open(path);
-  ASSERT_TRUE(f.ok()) << f.error().message;
-  EXPECT_EQ((*f)->load(), counters(2));
-  (*f)->persist(counters(4));  // goes where the torn one was, not over the good one
-  f->reset();
-  auto again = LastRcvdFile::open(path);
-  ASSERT_TRUE(again.ok()) << again.error().message;
-  EXPECT_EQ((*again)->load(), counters(4));
+  auto f = opened(path);
+  ASSERT_TRUE(f);
+  EXPECT_EQ(f->load(), counters(2));
+  f->persist(counters(4));  // goes where the torn one was, not over the good one
+  f.reset();
+  auto again = opened(path);
+  ASSERT_TRUE(again);
+  EXPECT_EQ(again->load(), counters(4));
 
   flip_byte(path, 40);
   flip_byte(path, 4096 + 40);
@@ -151,19 +158,19 @@ TEST(LastRcvdFile, ATornSlotLeavesTheStateBeforeIt) {
 TEST(LastRcvdFile, AStateOutgrowingItsSlotIsRewrittenBigger) {
   posix::TempDir dir{"izo-last-rcvd"};
   const auto path = dir.path() / "last_rcvd";
-  auto f = LastRcvdFile::open(path);
-  ASSERT_TRUE(f.ok()) << f.error().message;
-  (*f)->persist(counters(2));
+  auto f = opened(path);
+  ASSERT_TRUE(f);
+  f->persist(counters(2));
   auto big = sample();
   for (int i = 0; i < 400; ++i) big.described["a rather long path name number " + std::to_string(i)] = 1;
-  (*f)->persist(big);
+  f->persist(big);
   EXPECT_GT(std::filesystem::file_size(path), 8192u);
   EXPECT_EQ(std::filesystem::file_size(path) % 8192, 0u);
-  (*f)->persist(counters(5));
-  f->reset();
-  auto again = LastRcvdFile::open(path);
-  ASSERT_TRUE(again.ok()) << again.error().message;
-  EXPECT_EQ((*again)->load(), counters(5));
+  f->persist(counters(5));
+  f.reset();
+  auto again = opened(path);
+  ASSERT_TRUE(again);
+  EXPECT_EQ(again->load(), counters(5));
   EXPECT_FALSE(std::filesystem::exists(path.string() + ".new"));
 }
 
@@ -171,24 +178,24 @@ TEST(LastRcvdFile, TheOlderWholeJsonFormIsReadAndReplacedAtTheFirstPersist) {
   posix::TempDir dir{"izo-last-rcvd"};
   const auto path = dir.path() / "last_rcvd";
   std::ofstream(path) << LastRcvdFile::to_json(sample());
-  auto f = LastRcvdFile::open(path);
-  ASSERT_TRUE(f.ok()) << f.error().message;
-  EXPECT_EQ((*f)->load(), sample());
-  (*f)->persist(counters(8));
+  auto f = opened(path);
+  ASSERT_TRUE(f);
+  EXPECT_EQ(f->load(), sample());
+  f->persist(counters(8));
   EXPECT_EQ(bytes_of(path).substr(4096, 8), "IZLRSLOT") << "sequence 1, in slot 1";
-  f->reset();
-  auto again = LastRcvdFile::open(path);
-  ASSERT_TRUE(again.ok()) << again.error().message;
-  EXPECT_EQ((*again)->load(), counters(8));
+  f.reset();
+  auto again = opened(path);
+  ASSERT_TRUE(again);
+  EXPECT_EQ(again->load(), counters(8));
 }
 
 TEST(LastRcvdFile, ASlottedFileOfTheWrongSizeIsRefused) {
   posix::TempDir dir{"izo-last-rcvd"};
   const auto path = dir.path() / "last_rcvd";
   {
-    auto f = LastRcvdFile::open(path);
-    ASSERT_TRUE(f.ok()) << f.error().message;
-    (*f)->persist(counters(2));
+    auto f = opened(path);
+    ASSERT_TRUE(f);
+    f->persist(counters(2));
   }
   std::filesystem::resize_file(path, 5000);
   auto f = LastRcvdFile::open(path);
