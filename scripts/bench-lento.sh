@@ -72,11 +72,13 @@ reintegrate() {
   local t0 t1
   t0=$EPOCHREALTIME
   tb_izoctl clientB reconnect >/dev/null
-  # Done when clientB's journal is acknowledged by the server and the server
-  # fetched every file's content.
-  until "$root/build/lento/izoctl" --control "$(tb_ctl muskox)" --json status |
-    python3 -c 'import json,sys; f=json.load(sys.stdin)["filesets"][0]; b=[p for p in f["peers"] if p["name"]=="clientB"][0]; sys.exit(0 if b["connected"] and b["lag_records"]==0 and f["fetches_in_flight"]==0 else 1)' &&
-    [ -f "$S/$d/f$n" ] && [ "$(cat "$S/$d/f$n")" = "file $n of the change set, some content to carry" ] &&
+  # Done when clientB's journal is acknowledged by the server, the server
+  # synced with clientB and holds every file's content. izoctl wait polls
+  # lento's control socket every 5 ms from one process: a poll that starts
+  # programs would take a good part of this 2-core machine from the lentos.
+  tb_izoctl clientB wait --timeout 600
+  tb_izoctl muskox wait clientB --timeout 600
+  until [ -f "$S/$d/f$n" ] && [ "$(cat "$S/$d/f$n")" = "file $n of the change set, some content to carry" ] &&
     [ -z "$(getfattr --absolute-names -R -d -m trusted.izo.missing "$work/muskox/holding/$d" 2>/dev/null)" ]; do sleep 0.02; done
   t1=$EPOCHREALTIME
   echo "$t0 $t1" | awk '{printf "%.2f", $2 - $1}'

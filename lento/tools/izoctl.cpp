@@ -1,6 +1,6 @@
 // izoctl: asks a running lento about its filesets and tells it what to do:
 // status, disconnect/reconnect a peer on purpose, list/show/resolve
-// conflicts. A table for people, --json for scripts.
+// conflicts, wait until synced. A table for people, --json for scripts.
 #include <sys/socket.h>
 #include <sys/un.h>
 #include <unistd.h>
@@ -8,9 +8,11 @@
 #include <CLI/CLI.hpp>
 #include <cerrno>
 #include <cstdio>
+#include <chrono>
 #include <cstring>
 #include <nlohmann/json.hpp>
 #include <string>
+#include <thread>
 
 #include "runtime/daemon.hpp"
 
@@ -96,6 +98,31 @@ void print_conflicts(const json& list, std::optional<std::uint64_t> only) {
   }
 }
 
+// What keeps a status answer from being synced, or "" if nothing: for each
+// fileset, a peer (every peer, or only `peer`) not connected, not in the
+// link state "synced" or not having acknowledged the whole durable journal,
+// a fetch still in flight, a fileset stopped.
+std::string not_synced(const json& status, const std::string& peer) {
+  std::string why;
+  auto add = [&](const std::string& s) { why += (why.empty() ? "" : "; ") + s; };
+  bool named_seen = false;
+  for (const auto& f : status["filesets"]) {
+    const std::string fs = "fileset " + str(f["fileset"]);
+    if (f.value("stopped", false)) add(fs + " is stopped");
+    if (f["fetches_in_flight"].get<std::uint64_t>() > 0) add(fs + ": " + str(f["fetches_in_flight"]) + " fetches in flight");
+    for (const auto& p : f["peers"]) {
+      if (!peer.empty() && p["name"] != peer) continue;
+      named_seen = true;
+      if (!p["connected"].get<bool>()) add(fs + ": " + str(p["name"]) + " not connected");
+      else if (p["link"] != "synced") add(fs + ": " + str(p["name"]) + " " + str(p["link"]));
+      if (p["lag_records"].get<std::uint64_t>() > 0)
+        add(fs + ": " + str(p["name"]) + " lags " + str(p["lag_records"]) + " records");
+    }
+  }
+  if (!peer.empty() && !named_seen) add("no peer " + peer);
+  return why;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -104,6 +131,7 @@ int main(int argc, char** argv) {
   std::string control, sysid, fileset, peer, winner;
   bool as_json = false;
   std::uint64_t id = 0;
+  double timeout = 60;
   app.add_option("--control", control, "lento's control socket");
   app.add_option("--sysid", sysid, "the lento to talk to, by sysid name (its socket is /run/intermezzo/SYSID.ctl)");
   app.add_flag("--json", as_json, "print lento's JSON answer");
@@ -112,6 +140,11 @@ int main(int argc, char** argv) {
   auto* disconnect = app.add_subcommand("disconnect", "cut the link to PEER (a client: to its server) until reconnect");
   auto* reconnect = app.add_subcommand("reconnect", "let a link cut on purpose come back");
   for (auto* s : {disconnect, reconnect}) s->add_option("peer", peer, "the peer's sysid name (a server must name it)");
+  auto* wait = app.add_subcommand(
+      "wait", "wait until synced: every peer (or PEER) connected, link synced, whole journal acknowledged, no fetch in "
+              "flight; exit 1 at the timeout, saying what is missing");
+  wait->add_option("peer", peer, "only this peer's sysid name");
+  wait->add_option("--timeout", timeout, "seconds (default 60)")->check(CLI::PositiveNumber);
   auto* conflicts = app.add_subcommand("conflicts", "list conflicts, show one, or resolve one");
   conflicts->require_subcommand(1);
   auto* list = conflicts->add_subcommand("list", "every conflict, open or resolved");
@@ -132,7 +165,7 @@ int main(int argc, char** argv) {
   }
   json request;
   if (!fileset.empty()) request["fileset"] = fileset;
-  if (status->parsed()) request["cmd"] = "status";
+  if (status->parsed() || wait->parsed()) request["cmd"] = "status";
   if (disconnect->parsed()) request["cmd"] = "disconnect";
   if (reconnect->parsed()) request["cmd"] = "reconnect";
   if (!peer.empty()) request["peer"] = peer;
@@ -145,6 +178,25 @@ int main(int argc, char** argv) {
     request["cmd"] = "resolve";
     request["id"] = id;
     request["winner"] = winner;
+  }
+  if (wait->parsed()) {
+    request.erase("peer");
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::duration<double>(timeout);
+    for (;;) {
+      auto answer = ask(control, request);
+      if (!answer) return 2;
+      if (!answer->value("ok", false)) {
+        std::fprintf(stderr, "izoctl: %s\n", answer->value("error", std::string("lento refused")).c_str());
+        return 1;
+      }
+      const auto why = not_synced(*answer, peer);
+      if (why.empty()) return 0;
+      if (std::chrono::steady_clock::now() >= deadline) {
+        std::fprintf(stderr, "izoctl: not synced after %g s: %s\n", timeout, why.c_str());
+        return 1;
+      }
+      std::this_thread::sleep_for(std::chrono::milliseconds(5));
+    }
   }
   auto answer = ask(control, request);
   if (!answer) return 2;
