@@ -19,8 +19,15 @@ echo "A's edit" >"$A/shared.txt"
 echo "only on A" >"$A/a-only.txt"
 check "clientA's edits reach the server meanwhile" tb_has muskox shared.txt "A's edit"
 [ ! -e "$(tb_mnt muskox)/offline" ] || fail "clientB's offline work reached the server while cut off"
+# izoctl wait says a cut-off client is not synced, and names why.
+if why=$(tb_izoctl clientB wait --timeout 0.3 2>&1); then fail "izoctl wait returned 0 while clientB is cut off"; fi
+grep -q "muskox not connected" <<<"$why" || fail "izoctl wait did not say why: $why"
+echo "ok: izoctl wait times out on a cut-off client: $why"
 
 tb_izoctl clientB reconnect >/dev/null
+tb_izoctl clientB wait --timeout "${E2E_WAIT:-15}" || fail "izoctl wait: clientB did not sync after reconnecting"
+tb_izoctl muskox wait --timeout "${E2E_WAIT:-15}" || fail "izoctl wait: the server did not sync with both clients"
+echo "ok: izoctl wait returns once clientB and the server are synced"
 check "clientB's offline files are reintegrated and reach clientA" tb_has clientA offline/f30 "offline 30"
 check "the server's updates are forwarded to clientB" tb_has clientB a-only.txt "only on A"
 check "all replicas converge" converged
