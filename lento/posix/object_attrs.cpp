@@ -50,6 +50,14 @@ bool content_missing(const std::string& path) {
   return ::lgetxattr(path.c_str(), kMissingXattr, nullptr, 0) >= 0;
 }
 
+bool content_missing_fd(int fd) { return ::fgetxattr(fd, kMissingXattr, nullptr, 0) >= 0; }
+
+int mark_content_missing_fd(int fd, bool missing) {
+  if (missing) return ::fsetxattr(fd, kMissingXattr, "", 0, 0) == 0 ? 0 : -errno;
+  if (::fremovexattr(fd, kMissingXattr) == 0 || errno == ENODATA) return 0;
+  return -errno;
+}
+
 int mark_content_missing(const std::string& path, bool missing) {
   if (missing) return ::lsetxattr(path.c_str(), kMissingXattr, "", 0, 0) == 0 ? 0 : -errno;
   if (::lremovexattr(path.c_str(), kMissingXattr) == 0 || errno == ENODATA) return 0;

@@ -26,7 +26,9 @@ int write_version(const std::string& path, const Version& v);
 int write_version_fd(int fd, const Version& v);
 
 bool content_missing(const std::string& path);
+bool content_missing_fd(int fd);
 // Marks (or clears) the content of the file at `path` as missing; 0 or -errno.
 int mark_content_missing(const std::string& path, bool missing);
+int mark_content_missing_fd(int fd, bool missing);
 
 }  // namespace izo::posix

@@ -5,10 +5,13 @@
 // marks live in extended attributes (object_attrs.hpp).
 #pragma once
 
+#include <sys/types.h>
+
 #include <filesystem>
 #include <memory>
 #include <set>
 #include <string>
+#include <unordered_map>
 
 #include "replica/store.hpp"
 
@@ -43,10 +46,43 @@ class PosixStore final : public replica::Store {
   // A read-only descriptor on the file at `path`, resolved beneath the root
   // without following symlinks (serving a fetch); -errno on failure.
   int open_for_read(std::string_view path) const;
+  // The whole content of the file at `path` if it holds `version`'s content
+  // (stamped so, not missing, before and after the read) and has at most
+  // `limit` bytes; none otherwise (pushing contents along with records).
+  std::optional<std::string> read_content(std::string_view path, const Version& version,
+                                          std::uint64_t limit) const;
+
+  // While a scope lives, the directories that names are resolved in stay
+  // open and are reused: a batch of records in one folder resolves it once,
+  // not once per system call. The store forgets a directory it removes or
+  // renames itself; one that another process renames meanwhile is still
+  // found under its old name, so a scope spans one step of work (lento: one
+  // engine call), never an idle time. Scopes nest; the last one to end
+  // closes what was kept.
+  class DirCacheScope {
+   public:
+    explicit DirCacheScope(PosixStore& s) : s_(&s) { ++s_->dir_scopes_; }
+    ~DirCacheScope() {
+      if (--s_->dir_scopes_ == 0) s_->forget_dirs("");
+    }
+    DirCacheScope(const DirCacheScope&) = delete;
+    DirCacheScope& operator=(const DirCacheScope&) = delete;
+
+   private:
+    PosixStore* s_;
+  };
+  // Directories kept open now (for tests).
+  std::size_t cached_dirs() const { return dirs_.size(); }
 
  private:
+  struct Parent;  // the directory holding a name, and the name
+  static constexpr std::size_t kMaxCachedDirs = 32;
+
   PosixStore(std::filesystem::path root, int fd) : root_path_(std::move(root)), root_fd_(fd) {}
   void find_missing(const std::string& dir);
+  Result<Parent> parent_of(std::string_view path) const;
+  // Closes the kept directories at or under `path` ("": all of them).
+  void forget_dirs(const std::string& path) const;
 
   std::optional<Error> make(const kml::Record& r);
   std::optional<Error> remove(const std::string& path, bool dir);
@@ -55,11 +91,14 @@ class PosixStore final : public replica::Store {
   std::optional<Error> set_attrs(const kml::Record& r, replica::Origin origin, bool based);
   std::optional<Error> xattr(const kml::Record& r);
   std::optional<Error> stamp(const std::string& path, const Version& v);
+  std::optional<Error> stamp(const Parent& p, mode_t mode, const std::string& path, const Version& v);
   void forget_missing_under(const std::string& path);
   void move_missing(const std::string& from, const std::string& to);
 
   std::filesystem::path root_path_;
   int root_fd_ = -1;
+  int dir_scopes_ = 0;
+  mutable std::unordered_map<std::string, int> dirs_;  // O_PATH descriptors, by path under the root
   std::set<std::string> missing_;  // files whose content is to fetch
   // Content installed since the last sync(): its missing mark goes once the
   // content is durable (one syncfs for a batch, not one fsync per file).

@@ -78,6 +78,12 @@ struct PosixKind {
   }
 };
 
+// PosixStore with a directory cache scope alive all along (as within one
+// engine step in lento): every scenario must give the same answers.
+struct PosixCachedKind : PosixKind {
+  PosixStore::DirCacheScope scope{*store};
+};
+
 template <class Kind>
 class StorePort : public ::testing::Test {
  protected:
@@ -93,7 +99,7 @@ class StorePort : public ::testing::Test {
   }
 };
 
-using Kinds = ::testing::Types<MemoryKind, PosixKind>;
+using Kinds = ::testing::Types<MemoryKind, PosixKind, PosixCachedKind>;
 TYPED_TEST_SUITE(StorePort, Kinds);
 
 TYPED_TEST(StorePort, NewObjectsCarryTheirVersionModeAndType) {
@@ -295,6 +301,103 @@ TEST(PosixStore, MissingContentIsFoundAgainAfterReopening) {
   ASSERT_EQ(s->missing_data().size(), 1u);
   EXPECT_EQ(s->missing_data()[0], (std::pair<std::string, Version>{"d/f", {3, 3}}));
   EXPECT_EQ(read_version((dir.path() / "d/f").string()), (Version{3, 3}));
+}
+
+TEST(PosixStore, FoldersAreKeptOpenOnlyWhileAScopeLives) {
+  TempDir dir("posix-store-cache");
+  auto s = open_store(dir.path());
+  ASSERT_EQ(s->apply(rec(Op::mkdir, "d", {}, {3, 1}), Origin::remote), std::nullopt);
+  ASSERT_EQ(s->apply(rec(Op::create, "d/a", {}, {3, 2}), Origin::remote), std::nullopt);
+  EXPECT_EQ(s->cached_dirs(), 0u);  // no scope: nothing kept
+  {
+    PosixStore::DirCacheScope scope(*s);
+    {
+      PosixStore::DirCacheScope inner(*s);
+      ASSERT_EQ(s->apply(rec(Op::create, "d/b", {}, {3, 3}), Origin::remote), std::nullopt);
+      ASSERT_TRUE(s->lookup("d/a"));
+    }
+    EXPECT_EQ(s->cached_dirs(), 1u);  // "d", once; the inner scope's end keeps it
+    ASSERT_TRUE(s->lookup("d/b"));
+    EXPECT_EQ(s->cached_dirs(), 1u);
+  }
+  EXPECT_EQ(s->cached_dirs(), 0u);
+  EXPECT_TRUE(std::filesystem::exists(dir.path() / "d" / "b"));
+}
+
+TEST(PosixStore, FolderTheStoreRenamesInAScopeIsNotFoundUnderItsOldName) {
+  TempDir dir("posix-store-cache-rename");
+  auto s = open_store(dir.path());
+  PosixStore::DirCacheScope scope(*s);
+  ASSERT_EQ(s->apply(rec(Op::mkdir, "a", {}, {3, 1}), Origin::remote), std::nullopt);
+  ASSERT_EQ(s->apply(rec(Op::mkdir, "a/in", {}, {3, 2}), Origin::remote), std::nullopt);
+  ASSERT_EQ(s->apply(rec(Op::create, "a/in/f", {}, {3, 3}), Origin::remote), std::nullopt);  // keeps a, a/in
+  ASSERT_EQ(s->apply(rec(Op::rename, "a", {3, 1}, {3, 4}, "b"), Origin::remote), std::nullopt);
+  ASSERT_EQ(s->apply(rec(Op::mkdir, "a", {}, {3, 5}), Origin::remote), std::nullopt);
+  ASSERT_EQ(s->apply(rec(Op::create, "a/g", {}, {3, 6}), Origin::remote), std::nullopt);
+  EXPECT_TRUE(std::filesystem::exists(dir.path() / "a" / "g"));
+  EXPECT_FALSE(std::filesystem::exists(dir.path() / "b" / "g"));
+  EXPECT_FALSE(s->lookup("a/in/f"));
+  ASSERT_TRUE(s->lookup("b/in/f"));
+  EXPECT_EQ(s->lookup("b/in/f")->version, (Version{3, 3}));
+  // A folder replaced by a rename over it is forgotten too.
+  ASSERT_EQ(s->apply(rec(Op::mkdir, "c", {}, {3, 7}), Origin::remote), std::nullopt);
+  ASSERT_FALSE(s->lookup("c/none"));  // keeps c
+  auto over = rec(Op::rename, "a", {3, 5}, {3, 8}, "c");
+  ASSERT_EQ(s->apply(rec(Op::unlink, "a/g", {3, 6}, {}), Origin::remote), std::nullopt);
+  ASSERT_EQ(s->apply(over, Origin::remote), std::nullopt);
+  ASSERT_EQ(s->apply(rec(Op::create, "c/h", {}, {3, 9}), Origin::remote), std::nullopt);
+  EXPECT_TRUE(std::filesystem::exists(dir.path() / "c" / "h"));
+}
+
+TEST(PosixStore, FolderRemovedAndMadeAgainInAScopeIsTheNewOne) {
+  TempDir dir("posix-store-cache-rmdir");
+  auto s = open_store(dir.path());
+  PosixStore::DirCacheScope scope(*s);
+  ASSERT_EQ(s->apply(rec(Op::mkdir, "d", {}, {3, 1}), Origin::remote), std::nullopt);
+  ASSERT_EQ(s->apply(rec(Op::create, "d/f", {}, {3, 2}), Origin::remote), std::nullopt);
+  ASSERT_EQ(s->apply(rec(Op::unlink, "d/f", {3, 2}, {}), Origin::remote), std::nullopt);
+  ASSERT_EQ(s->apply(rec(Op::rmdir, "d", {3, 1}, {}), Origin::remote), std::nullopt);
+  EXPECT_EQ(s->cached_dirs(), 0u);
+  ASSERT_EQ(s->apply(rec(Op::mkdir, "d", {}, {3, 3}), Origin::remote), std::nullopt);
+  ASSERT_EQ(s->apply(rec(Op::create, "d/g", {}, {3, 4}), Origin::remote), std::nullopt);
+  EXPECT_TRUE(std::filesystem::exists(dir.path() / "d" / "g"));
+  EXPECT_EQ(s->lookup("d/g")->version, (Version{3, 4}));
+}
+
+TEST(PosixStore, FoldersKeptInAScopeAreBounded) {
+  TempDir dir("posix-store-cache-bound");
+  auto s = open_store(dir.path());
+  PosixStore::DirCacheScope scope(*s);
+  constexpr std::uint64_t n = 100;
+  for (std::uint64_t i = 0; i < n; ++i) {
+    const auto d = "d" + std::to_string(i);
+    ASSERT_EQ(s->apply(rec(Op::mkdir, d, {}, {3, 2 * i + 1}), Origin::remote), std::nullopt);
+    ASSERT_EQ(s->apply(rec(Op::create, d + "/f", {}, {3, 2 * i + 2}), Origin::remote), std::nullopt);
+  }
+  EXPECT_LE(s->cached_dirs(), 32u);
+  EXPECT_GT(s->cached_dirs(), 0u);
+  for (std::uint64_t i = 0; i < n; ++i) {
+    const auto f = s->lookup("d" + std::to_string(i) + "/f");
+    ASSERT_TRUE(f);
+    EXPECT_EQ(f->version, (Version{3, 2 * i + 2}));
+  }
+}
+
+TEST(PosixStore, ReadContentGivesOnlyTheWholeContentOfTheVersionAsked) {
+  TempDir dir("posix-store-read");
+  auto s = open_store(dir.path());
+  ASSERT_EQ(s->apply(rec(Op::create, "f", {}, {3, 1}), Origin::remote), std::nullopt);
+  ASSERT_EQ(s->apply(closed("f", {3, 1}, {3, 2}, 5), Origin::remote), std::nullopt);
+  EXPECT_EQ(s->read_content("f", {3, 2}, 1000), std::nullopt);  // still missing
+  std::ofstream(dir.path() / "token") << "hello";
+  s->install_data("f", {3, 2}, (dir.path() / "token").string());
+  s->sync();
+  EXPECT_EQ(s->read_content("f", {3, 2}, 1000), std::optional<std::string>("hello"));
+  EXPECT_EQ(s->read_content("f", {3, 1}, 1000), std::nullopt);  // another version
+  EXPECT_EQ(s->read_content("f", {3, 2}, 4), std::nullopt);     // bigger than the limit
+  EXPECT_EQ(s->read_content("g", {3, 2}, 1000), std::nullopt);  // no such file
+  ASSERT_EQ(s->apply(rec(Op::mkdir, "d", {}, {3, 3}), Origin::remote), std::nullopt);
+  EXPECT_EQ(s->read_content("d", {3, 3}, 1000), std::nullopt);  // not a file
 }
 
 }  // namespace

@@ -143,6 +143,7 @@ void FilesetService::fail(const std::string& why) {
 template <class F>
 void FilesetService::engine_call(F&& f) {
   if (failed_ || stopped_) return;
+  const posix::PosixStore::DirCacheScope dirs(*store_);
   try {
     f(*engine_);
     carry_out(engine_->take_effects());

@@ -11,27 +11,6 @@
 
 namespace izo::lento {
 
-namespace {
-
-// The whole file behind `fd` if it has at most `limit` bytes.
-std::optional<std::string> read_small(int fd, std::uint64_t limit) {
-  struct stat st {};
-  if (::fstat(fd, &st) != 0 || static_cast<std::uint64_t>(st.st_size) > limit) return std::nullopt;
-  std::string out(static_cast<std::size_t>(st.st_size), '\0');
-  std::size_t got = 0;
-  while (got < out.size()) {
-    const auto n = ::pread(fd, out.data() + got, out.size() - got, static_cast<off_t>(got));
-    if (n < 0 && errno == EINTR) continue;
-    if (n <= 0) return std::nullopt;  // cut short while read: not this version's whole content
-    got += static_cast<std::size_t>(n);
-  }
-  char more;
-  if (::pread(fd, &more, 1, static_cast<off_t>(got)) != 0) return std::nullopt;  // grew meanwhile
-  return out;
-}
-
-}  // namespace
-
 wire::PushContents gather_pushes(const posix::PosixStore& store, const std::string& fileset,
                                  std::span<const kml::Record> records, PushLimits limits) {
   wire::PushContents push;
@@ -40,19 +19,8 @@ wire::PushContents gather_pushes(const posix::PosixStore& store, const std::stri
   std::uint64_t total = 0;
   for (const auto& need : replica::content_needs(records)) {
     if (push.files.size() == wire::kMaxPushedFiles) break;
-    const auto here = store.lookup(need.path);
-    if (!here || here->type != replica::ObjType::file || here->data_missing || here->version != need.version ||
-        here->size > file_limit || total + here->size > limits.total)
-      continue;
-    const int fd = store.open_for_read(need.path);
-    if (fd < 0) continue;
-    auto content = read_small(fd, file_limit);
-    ::close(fd);
-    // A writer may have moved the file on while it was read: then this is
-    // not that version's content, and the receiver fetches what it needs.
-    const auto after = store.lookup(need.path);
-    if (!content || !after || after->version != need.version || after->data_missing) continue;
-    if (total + content->size() > limits.total) continue;
+    auto content = store.read_content(need.path, need.version, std::min(file_limit, limits.total - total));
+    if (!content) continue;
     total += content->size();
     push.files.push_back(wire::PushedFile{need.path, need.version, wire::Blob{std::move(*content)}});
   }
