@@ -206,13 +206,23 @@ void LentoChannel::on_session(int fd, const std::stop_token& stop) {
     changed_.notify_all();
     say("Lento detached from fileset " + options_.fileset);
   };
+  // Told to stop, the channel still reads what Lento has sent (without
+  // waiting, at most kDrainBytes): Lento pipelines its JOURNAL requests and
+  // may have made the update of a request still in the channel, so the
+  // filter journals it before it goes.
+  constexpr std::size_t kDrainBytes = 8u << 20;
+  std::size_t drained = 0;
   for (;;) {
-    if (stop.stop_requested()) break;
-    pollfd p{fd, POLLIN, 0};
-    if (::poll(&p, 1, 100) <= 0) continue;
+    const bool stopping = stop.stop_requested();
+    if (stopping && drained >= kDrainBytes) break;
+    if (!stopping) {
+      pollfd p{fd, POLLIN, 0};
+      if (::poll(&p, 1, 100) <= 0) continue;
+    }
     std::uint8_t buf[8192];
-    const auto n = ::recv(fd, buf, sizeof buf, 0);
+    const auto n = ::recv(fd, buf, sizeof buf, stopping ? MSG_DONTWAIT : 0);
     if (n <= 0) break;
+    if (stopping) drained += static_cast<std::size_t>(n);
     in.insert(in.end(), buf, buf + n);
     bool bad = false;
     for (;;) {

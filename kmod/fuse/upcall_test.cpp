@@ -17,9 +17,10 @@
 #include <functional>
 #include <fstream>
 
+#include "kml/examples.hpp"
+#include "lento_channel.hpp"
 #include "mount_fixture.hpp"
 #include "posix/object_attrs.hpp"
-#include "kml/examples.hpp"
 #include "upcall/message.hpp"
 
 namespace izo::presto::testing {
@@ -285,6 +286,55 @@ TEST(PrestoFuseLento, JournalAppendsLentosRecordsAndSyncReportsTheDurableEnd) {
   EXPECT_EQ(kml[0].origin_recno, 12u);
   EXPECT_EQ(kml[1].origin, 7u);
   EXPECT_EQ(kml[1].origin_recno, 2u);
+}
+
+// Lento pipelines its JOURNAL requests and applies a record once its request
+// is written, so a filter told to stop must still journal every request in
+// its channel. Here the first append is slow: the stop comes while the
+// channel holds the rest.
+TEST(PrestoFuseLento, ChannelStoppedWhileRequestsWaitJournalsThemAll) {
+  if (::geteuid() != 0) GTEST_SKIP() << "only root may attach";
+  posix::TempDir dir("presto-channel-test");
+  std::mutex mu;
+  std::vector<kml::Record> journaled;
+  LentoChannel::JournalHooks hooks;
+  hooks.sync = [&] {
+    std::lock_guard lock(mu);
+    return static_cast<std::uint64_t>(journaled.size());
+  };
+  hooks.append = [&](kml::Record r) -> Result<std::uint64_t> {
+    std::unique_lock lock(mu);
+    if (journaled.empty()) {
+      lock.unlock();
+      std::this_thread::sleep_for(std::chrono::milliseconds(300));
+      lock.lock();
+    }
+    journaled.push_back(std::move(r));
+    return journaled.size();
+  };
+  LentoChannel::Options options;
+  options.socket = dir.path() / "presto.sock";
+  options.fileset = "shared";
+  options.host = 7;
+  auto channel = LentoChannel::listen(options, std::move(hooks));
+  ASSERT_TRUE(channel) << channel.error().message;
+  FakeLento lento(dir.path() / "presto.sock");
+  // Lento's window (FilterJournal::kInFlight): few enough that the channel
+  // holds them all without blocking this sender.
+  constexpr std::uint64_t n = 64;
+  for (std::uint64_t i = 1; i <= n; ++i) {
+    auto r = kml::example_records()[2];
+    r.origin = 77;
+    r.origin_recno = i;
+    std::vector<std::uint8_t> bytes;
+    ASSERT_TRUE(kml::encode(r, bytes).ok());
+    lento.send(Message{Kind::journal, 0, i, 0, {}, 0, "shared", "", bytes});
+  }
+  std::this_thread::sleep_for(std::chrono::milliseconds(50));  // the first append has begun
+  channel->reset();                                             // stops and joins the channel's thread
+  std::lock_guard lock(mu);
+  ASSERT_EQ(journaled.size(), n);
+  for (std::uint64_t i = 1; i <= n; ++i) EXPECT_EQ(journaled[i - 1].origin_recno, i);
 }
 
 }  // namespace

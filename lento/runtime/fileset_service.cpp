@@ -146,10 +146,15 @@ void FilesetService::engine_call(F&& f) {
   const posix::PosixStore::DirCacheScope dirs(*store_);
   try {
     f(*engine_);
+    journal_->settle();  // a record the filter refused stops the fileset in this step
     carry_out(engine_->take_effects());
     serve_arrived();
   } catch (const std::exception& e) {
     fail(e.what());
+    try {
+      journal_->settle();  // the answers still due: nothing waits for them once stopped
+    } catch (const std::exception&) {
+    }
   }
 }
 

@@ -4,8 +4,10 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
+#include <span>
 #include <stdexcept>
 
 #include "kml/scan.hpp"
@@ -51,6 +53,7 @@ void FilterJournal::refresh() const {
 }
 
 std::uint64_t FilterJournal::last_recno() const {
+  settle();
   refresh();
   return offsets_.size();
 }
@@ -60,26 +63,45 @@ std::uint64_t FilterJournal::durable_recno() const { return std::min<std::uint64
 void FilterJournal::durable_through(std::uint64_t recno) { durable_ = std::max(durable_, recno); }
 
 std::uint64_t FilterJournal::size_bytes() const {
+  settle();
   refresh();
   return end_;
 }
 
 std::uint64_t FilterJournal::bytes_after(std::uint64_t recno) const {
+  settle();
   refresh();
   return recno >= offsets_.size() ? 0 : end_ - offsets_[recno];
 }
 
-std::uint64_t FilterJournal::append(kml::Record r) {
-  auto n = link_.journal(r);
-  if (!n) throw std::runtime_error("cannot journal " + std::string(kml::op_name(r.op)) + " " + r.path + ": " + n.error().message);
+void FilterJournal::append(kml::Record r) {
+  if (in_flight_.size() >= kInFlight) settle();
+  auto id = link_.send_journal(r);
+  if (!id) throw std::runtime_error("cannot journal " + std::string(kml::op_name(r.op)) + " " + r.path + ": " + id.error().message);
+  in_flight_.push_back({*id, r.origin, r.origin_recno});
+}
+
+void FilterJournal::settle() const {
+  if (in_flight_.empty()) return;
+  std::uint64_t last = 0;
+  while (!in_flight_.empty()) {
+    auto n = link_.await_journaled(in_flight_.front().id);
+    if (!n) {
+      const auto lost = in_flight_.size();
+      in_flight_.clear();
+      throw std::runtime_error("cannot journal (" + std::to_string(lost) + " records unanswered): " + n.error().message);
+    }
+    last = std::max(last, *n);
+    in_flight_.pop_front();
+  }
   refresh();
-  if (offsets_.size() < *n)
-    throw std::runtime_error("the filter journaled record " + std::to_string(*n) + " but " + path_.string() +
+  if (offsets_.size() < last)
+    throw std::runtime_error("the filter journaled record " + std::to_string(last) + " but " + path_.string() +
                              " holds " + std::to_string(offsets_.size()));
-  return *n;
 }
 
 void FilterJournal::sync() {
+  settle();
   auto n = link_.sync();
   if (!n) throw std::runtime_error("cannot make the KML durable: " + n.error().message);
   durable_through(*n);
@@ -87,14 +109,21 @@ void FilterJournal::sync() {
 
 std::vector<kml::Record> FilterJournal::read(std::uint64_t from, std::size_t max) const {
   std::vector<kml::Record> out;
-  const auto last = durable_recno();
-  for (auto n = std::max<std::uint64_t>(from, 1); n <= last && out.size() < max; ++n) {
-    const auto start = offsets_[n - 1];
-    const auto stop = n < offsets_.size() ? offsets_[n] : end_;
-    std::vector<std::uint8_t> bytes(stop - start);
-    if (::pread(fd_, bytes.data(), bytes.size(), static_cast<off_t>(start)) != static_cast<ssize_t>(bytes.size()))
-      throw std::runtime_error("cannot read record " + std::to_string(n) + " of " + path_.string());
-    auto r = kml::decode(bytes);
+  const auto first = std::max<std::uint64_t>(from, 1);
+  const auto durable = durable_recno();
+  if (max == 0 || first > durable) return out;
+  const auto last = first + std::min<std::uint64_t>(durable - first, max - 1);
+  // The records from `first` to `last` lie end to end: one read for all.
+  const auto start = offsets_[first - 1];
+  const auto stop = last < offsets_.size() ? offsets_[last] : end_;
+  std::vector<std::uint8_t> bytes(stop - start);
+  if (::pread(fd_, bytes.data(), bytes.size(), static_cast<off_t>(start)) != static_cast<ssize_t>(bytes.size()))
+    throw std::runtime_error("cannot read records " + std::to_string(first) + "-" + std::to_string(last) + " of " +
+                             path_.string());
+  for (auto n = first; n <= last; ++n) {
+    const auto at = offsets_[n - 1] - start;
+    const auto len = (n < offsets_.size() ? offsets_[n] : end_) - offsets_[n - 1];
+    auto r = kml::decode(std::span(bytes).subspan(at, len));
     if (!r) throw std::runtime_error(path_.string() + ": record " + std::to_string(n) + ": " + r.error().message);
     out.push_back(std::move(*r));
   }
@@ -102,9 +131,14 @@ std::vector<kml::Record> FilterJournal::read(std::uint64_t from, std::size_t max
 }
 
 std::uint64_t FilterJournal::last_from(replica::HostId origin) const {
+  // A record of this host's own is numbered by the filter: wait for it.
+  if (std::any_of(in_flight_.begin(), in_flight_.end(), [](const InFlight& f) { return f.origin == 0; })) settle();
   refresh();
   auto it = last_from_.find(origin);
-  return it == last_from_.end() ? 0 : it->second;
+  std::uint64_t last = it == last_from_.end() ? 0 : it->second;
+  for (const auto& f : in_flight_)
+    if (f.origin == origin) last = std::max(last, f.origin_recno);
+  return last;
 }
 
 }  // namespace izo::lento

@@ -136,7 +136,7 @@ void PrestoLink::fail(const std::string& why) {
   if (closed_) boost::asio::post(sd_.get_executor(), [c = closed_, why] { c(why); });
 }
 
-Result<Message> PrestoLink::round_trip(Message m, int wait_ms) {
+Result<std::uint64_t> PrestoLink::post(Message m) {
   if (!open_) return Error{"the upcall channel is closed", 0};
   m.id = next_id_++;
   m.fileset = fileset_;
@@ -146,10 +146,14 @@ Result<Message> PrestoLink::round_trip(Message m, int wait_ms) {
     fail("cannot write to the upcall channel");
     return Error{"cannot write to the upcall channel", 0};
   }
+  return m.id;
+}
+
+Result<Message> PrestoLink::await(std::uint64_t id, int wait_ms) {
   const auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(wait_ms);
   for (;;) {
     for (auto it = pending_.begin(); it != pending_.end(); ++it) {
-      if (it->kind != Kind::journaled || it->id != m.id) continue;
+      if (it->kind != Kind::journaled || it->id != id) continue;
       Message reply = std::move(*it);
       pending_.erase(it);
       // Upcalls that came meanwhile are handled once this call returns.
@@ -161,11 +165,15 @@ Result<Message> PrestoLink::round_trip(Message m, int wait_ms) {
   }
 }
 
-Result<std::uint64_t> PrestoLink::journal(const kml::Record& r) {
+Result<std::uint64_t> PrestoLink::send_journal(const kml::Record& r) {
   Message m;
   m.kind = Kind::journal;
   if (auto n = kml::encode(r, m.data); !n) return n.error();
-  auto reply = round_trip(std::move(m), 30'000);
+  return post(std::move(m));
+}
+
+Result<std::uint64_t> PrestoLink::await_journaled(std::uint64_t id) {
+  auto reply = await(id, 30'000);
   if (!reply) return reply.error();
   if (reply->status != 0) return Error{std::string("the filter refused the record: ") + std::strerror(static_cast<int>(reply->status)), 0};
   return reply->recno;
@@ -174,7 +182,9 @@ Result<std::uint64_t> PrestoLink::journal(const kml::Record& r) {
 Result<std::uint64_t> PrestoLink::sync() {
   Message m;
   m.kind = Kind::sync;
-  auto reply = round_trip(std::move(m), 30'000);
+  auto id = post(std::move(m));
+  if (!id) return id.error();
+  auto reply = await(*id, 30'000);
   if (!reply) return reply.error();
   if (reply->status != 0) return Error{std::string("the filter could not sync its KML: ") + std::strerror(static_cast<int>(reply->status)), 0};
   return reply->recno;

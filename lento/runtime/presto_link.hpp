@@ -2,9 +2,10 @@
 // (protocol/upcall/FORMAT.md): a Unix stream socket, attached at start.
 //
 // Upcalls (PERMIT, FETCH, KML_WRITTEN, PERMIT_RETURNED) arrive on the event
-// loop. JOURNAL and SYNC are synchronous round trips, because the engine's
-// Journal port is synchronous: the loop thread writes the request and reads
-// until the reply, keeping any upcall that arrives meanwhile for the loop.
+// loop. JOURNAL and SYNC are answered by JOURNALED with the request's id:
+// the loop thread writes requests (several JOURNALs may be in flight) and
+// reads until the reply it waits for, keeping any upcall that arrives
+// meanwhile for the loop.
 #pragma once
 
 #include <boost/asio/io_context.hpp>
@@ -41,9 +42,14 @@ class PrestoLink {
   // Starts delivering upcalls; `closed` is called once if the filter goes.
   void start(Upcall on_upcall, Closed closed);
 
-  // Round trips; an error if the filter refuses or the channel is gone.
-  Result<std::uint64_t> journal(const kml::Record& r);  // the record's number
-  Result<std::uint64_t> sync();                         // durable through
+  // JOURNAL in two halves: send_journal writes the request (once it
+  // returns, the record is in the channel: the filter appends it even if
+  // lento dies now) and gives its id; await_journaled waits for the answer,
+  // the record's number. Answers come in request order. An error if the
+  // filter refuses or the channel is gone.
+  Result<std::uint64_t> send_journal(const kml::Record& r);
+  Result<std::uint64_t> await_journaled(std::uint64_t id);
+  Result<std::uint64_t> sync();  // a round trip: durable through
 
   void send(upcall::Message m);  // PERMIT_REPLY, FETCH_REPLY, REVOKE
   void detach();                 // DETACH, then close
@@ -51,7 +57,8 @@ class PrestoLink {
 
  private:
   PrestoLink(boost::asio::io_context& io, int fd, std::string fileset);
-  Result<upcall::Message> round_trip(upcall::Message m, int wait_ms);
+  Result<std::uint64_t> post(upcall::Message m);  // the request's id
+  Result<upcall::Message> await(std::uint64_t id, int wait_ms);
   // Reads what the socket holds (waiting at most `wait_ms` for something),
   // moving whole messages to pending_. False when the channel is gone.
   bool pull(int wait_ms);

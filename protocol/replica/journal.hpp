@@ -19,8 +19,10 @@ class Journal {
   virtual std::uint64_t last_recno() const = 0;
   virtual std::uint64_t durable_recno() const = 0;
   // Appends `r`, giving it the next record number; a record with origin 0 is
-  // this host's own (origin and origin_recno are filled in). Returns the number.
-  virtual std::uint64_t append(kml::Record r) = 0;
+  // this host's own (origin and origin_recno are filled in). Every later call
+  // of this port sees it (an implementation may still be writing it: lento
+  // pipelines its appends to the filter, see FilterJournal).
+  virtual void append(kml::Record r) = 0;
   virtual void sync() = 0;
   // Up to `max` durable records from number `from` on.
   virtual std::vector<kml::Record> read(std::uint64_t from, std::size_t max) const = 0;

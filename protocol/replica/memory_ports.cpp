@@ -6,7 +6,7 @@
 
 namespace izo::replica {
 
-std::uint64_t MemoryJournal::append(kml::Record r) {
+void MemoryJournal::append(kml::Record r) {
   r.recno = records_.size() + 1;
   if (r.origin == 0) {
     r.origin = self_;
@@ -14,7 +14,6 @@ std::uint64_t MemoryJournal::append(kml::Record r) {
   }
   records_.push_back(std::move(r));
   if (on_change) on_change();
-  return records_.size();
 }
 
 void MemoryJournal::sync() {

@@ -15,7 +15,7 @@ class MemoryJournal final : public Journal {
   explicit MemoryJournal(HostId self) : self_(self) {}
   std::uint64_t last_recno() const override { return records_.size(); }
   std::uint64_t durable_recno() const override { return durable_; }
-  std::uint64_t append(kml::Record r) override;
+  void append(kml::Record r) override;
   void sync() override;
   std::vector<kml::Record> read(std::uint64_t from, std::size_t max) const override;
   std::uint64_t last_from(HostId origin) const override;
