@@ -82,6 +82,13 @@ void FilterJournal::append(kml::Record r) {
 }
 
 void FilterJournal::settle() const {
+  if (sync_in_flight_) {  // sent after every append in flight: all are answered before it
+    const auto id = *sync_in_flight_;
+    sync_in_flight_.reset();
+    auto n = link_.await_journaled(id);
+    if (!n) throw std::runtime_error("cannot make the KML durable: " + n.error().message);
+    durable_ = std::max(durable_, *n);
+  }
   if (in_flight_.empty()) return;
   std::uint64_t last = 0;
   while (!in_flight_.empty()) {
@@ -102,9 +109,9 @@ void FilterJournal::settle() const {
 
 void FilterJournal::sync() {
   settle();
-  auto n = link_.sync();
-  if (!n) throw std::runtime_error("cannot make the KML durable: " + n.error().message);
-  durable_through(*n);
+  auto id = link_.send_sync();
+  if (!id) throw std::runtime_error("cannot make the KML durable: " + id.error().message);
+  sync_in_flight_ = *id;
 }
 
 std::vector<kml::Record> FilterJournal::read(std::uint64_t from, std::size_t max) const {

@@ -40,13 +40,17 @@ class FilterJournal final : public replica::Journal {
   // one, or one still in flight): an update may be made but not journaled,
   // and the fileset must stop.
   void append(kml::Record r) override;
-  // Waits for every append in flight to be answered (throws as append).
+  // Sends SYNC and returns: the filter's fdatasync of the KML runs while
+  // the engine syncs its store (the engine's make_durable calls the two in
+  // turn). Whatever looks at the journal next (durable_recno, read, ...)
+  // waits for the answer first, so nothing sees the KML durable before it is.
+  void sync() override;
+  // Waits for every request in flight to be answered (throws as append).
   // lento settles at the end of each engine step, so errors surface in it.
   void settle() const;
   std::size_t in_flight() const { return in_flight_.size(); }
 
   static constexpr std::size_t kInFlight = 64;
-  void sync() override;
   std::vector<kml::Record> read(std::uint64_t from, std::size_t max) const override;
   std::uint64_t last_from(replica::HostId origin) const override;
 
@@ -64,7 +68,7 @@ class FilterJournal final : public replica::Journal {
   std::filesystem::path path_;
   int fd_ = -1;
   PrestoLink& link_;
-  std::uint64_t durable_ = 0;
+  mutable std::uint64_t durable_ = 0;
   mutable std::vector<std::uint64_t> offsets_;  // record n starts at offsets_[n - 1]
   mutable std::uint64_t end_ = 0;               // just after the last whole record
   mutable std::map<replica::HostId, std::uint64_t> last_from_;
@@ -74,6 +78,7 @@ class FilterJournal final : public replica::Journal {
     std::uint64_t origin_recno;
   };
   mutable std::deque<InFlight> in_flight_;
+  mutable std::optional<std::uint64_t> sync_in_flight_;  // the SYNC request's id
 };
 
 }  // namespace izo::lento

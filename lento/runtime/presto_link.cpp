@@ -172,21 +172,16 @@ Result<std::uint64_t> PrestoLink::send_journal(const kml::Record& r) {
   return post(std::move(m));
 }
 
+Result<std::uint64_t> PrestoLink::send_sync() {
+  Message m;
+  m.kind = Kind::sync;
+  return post(std::move(m));
+}
+
 Result<std::uint64_t> PrestoLink::await_journaled(std::uint64_t id) {
   auto reply = await(id, 30'000);
   if (!reply) return reply.error();
-  if (reply->status != 0) return Error{std::string("the filter refused the record: ") + std::strerror(static_cast<int>(reply->status)), 0};
-  return reply->recno;
-}
-
-Result<std::uint64_t> PrestoLink::sync() {
-  Message m;
-  m.kind = Kind::sync;
-  auto id = post(std::move(m));
-  if (!id) return id.error();
-  auto reply = await(*id, 30'000);
-  if (!reply) return reply.error();
-  if (reply->status != 0) return Error{std::string("the filter could not sync its KML: ") + std::strerror(static_cast<int>(reply->status)), 0};
+  if (reply->status != 0) return Error{std::string("the filter answered ") + std::strerror(static_cast<int>(reply->status)), 0};
   return reply->recno;
 }
 

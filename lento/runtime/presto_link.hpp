@@ -42,14 +42,15 @@ class PrestoLink {
   // Starts delivering upcalls; `closed` is called once if the filter goes.
   void start(Upcall on_upcall, Closed closed);
 
-  // JOURNAL in two halves: send_journal writes the request (once it
-  // returns, the record is in the channel: the filter appends it even if
-  // lento dies now) and gives its id; await_journaled waits for the answer,
-  // the record's number. Answers come in request order. An error if the
-  // filter refuses or the channel is gone.
+  // JOURNAL and SYNC in two halves: send_journal / send_sync write the
+  // request (once send_journal returns, the record is in the channel: the
+  // filter appends it even if lento dies now) and give its id;
+  // await_journaled waits for the answer: the record's number, or for a
+  // SYNC the number the KML is durable through. Answers come in request
+  // order. An error if the filter refuses or the channel is gone.
   Result<std::uint64_t> send_journal(const kml::Record& r);
+  Result<std::uint64_t> send_sync();
   Result<std::uint64_t> await_journaled(std::uint64_t id);
-  Result<std::uint64_t> sync();  // a round trip: durable through
 
   void send(upcall::Message m);  // PERMIT_REPLY, FETCH_REPLY, REVOKE
   void detach();                 // DETACH, then close
