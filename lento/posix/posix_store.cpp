@@ -8,6 +8,7 @@
 #include <sys/xattr.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 
@@ -80,6 +81,17 @@ class ObjectAttrs {
   Fd fd_;
   std::string proc_;
 };
+
+// The regular file `name` in `dir`, opened with `flags` (O_RDONLY or
+// O_WRONLY), or none: anything else there (a device node, a FIFO: not to be
+// opened, a symlink: not followed) is left alone, before and after opening.
+Fd open_regular(int dir, const char* name, int flags) {
+  struct stat st {};
+  if (::fstatat(dir, name, &st, AT_SYMLINK_NOFOLLOW) != 0 || !S_ISREG(st.st_mode)) return Fd{};
+  Fd f(::openat(dir, name, flags | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY | O_CLOEXEC));
+  if (f.fd >= 0 && (::fstat(f.fd, &st) != 0 || !S_ISREG(st.st_mode))) return Fd{};
+  return f;
+}
 
 ObjType type_of(mode_t m) {
   if (S_ISREG(m)) return ObjType::file;
@@ -251,9 +263,15 @@ std::optional<Error> PosixStore::stamp(const std::string& path, const Version& v
 }
 
 std::optional<Error> PosixStore::stamp(const Parent& p, mode_t mode, const std::string& path, const Version& v) {
+  touched(path);
   if (const int e = ObjectAttrs(p.dir, p.name, mode).set_version(v); e != 0)
     return fail(path, "cannot stamp version: " + errno_text(-e));
   return std::nullopt;
+}
+
+void PosixStore::touched_folder_of(const std::string& path) {
+  const auto slash = path.rfind('/');
+  touched_.insert(slash == std::string::npos ? std::string() : path.substr(0, slash));
 }
 
 std::optional<Error> PosixStore::make(const kml::Record& r) {
@@ -274,6 +292,7 @@ std::optional<Error> PosixStore::make(const kml::Record& r) {
     default: rc = ::mknodat(p->dir, p->at(), r.attrs.mode, static_cast<dev_t>(r.attrs.rdev)); break;
   }
   if (rc != 0) return fail(r.path, "cannot make: " + errno_text(errno));
+  touched_folder_of(r.path);
   if (const int e = give(p->dir, p->at(), r.writer.uid, r.writer.gid); e != 0)
     return fail(r.path, "cannot give to " + std::to_string(r.writer.uid) + ":" + std::to_string(r.writer.gid) +
                             ": " + errno_text(-e));
@@ -298,6 +317,8 @@ std::optional<Error> PosixStore::remove(const std::string& path, bool dir) {
     return fail(path, errno == ENOTEMPTY || errno == EEXIST ? "directory not empty" : errno_text(errno));
   if (is_dir) forget_dirs(path);
   forget_missing_under(path);
+  std::erase_if(touched_, [&](const std::string& t) { return at_or_under(t, path); });
+  touched_folder_of(path);
   return std::nullopt;
 }
 
@@ -318,6 +339,16 @@ std::optional<Error> PosixStore::rename(const kml::Record& r) {
   }
   forget_missing_under(r.path2);  // what the rename replaced
   move_missing(r.path, r.path2);
+  std::erase_if(touched_, [&](const std::string& t) { return at_or_under(t, r.path2); });
+  std::vector<std::string> moved;
+  std::erase_if(touched_, [&](const std::string& t) {
+    if (!at_or_under(t, r.path)) return false;
+    moved.push_back(r.path2 + t.substr(r.path.size()));
+    return true;
+  });
+  touched_.insert(moved.begin(), moved.end());
+  touched_folder_of(r.path);
+  touched_folder_of(r.path2);
   return stamp(r.path2, r.obj_new);
 }
 
@@ -332,6 +363,7 @@ std::optional<Error> PosixStore::link(const kml::Record& r) {
   if (::linkat(from->dir, from->at(), to->dir, to->at(), 0) != 0)
     return fail(r.path2, errno == EEXIST ? "exists" : errno_text(errno));
   if (missing_.contains(r.path)) missing_.insert(r.path2);
+  touched_folder_of(r.path2);
   return stamp(*to, src.st_mode, r.path2, r.obj_new);
 }
 
@@ -341,6 +373,7 @@ std::optional<Error> PosixStore::set_attrs(const kml::Record& r, Origin origin, 
   struct stat st {};
   if (::fstatat(p->dir, p->at(), &st, AT_SYMLINK_NOFOLLOW) != 0) return fail(r.path, "does not exist");
   const ObjectAttrs attrs(p->dir, p->name, st.st_mode);
+  touched(r.path);
   const auto& a = r.attrs;
   if ((a.valid & IZO_ATTR_MODE) && !S_ISLNK(st.st_mode) && ::fchmodat(p->dir, p->at(), a.mode & 07777, 0) != 0)
     return fail(r.path, "chmod: " + errno_text(errno));
@@ -487,6 +520,7 @@ std::optional<Error> PosixStore::copy(std::string_view from, std::string_view to
   Fd in(openat2_beneath(root_fd_, std::string(from).c_str(), O_RDONLY));
   Fd out(openat2_beneath(root_fd_, std::string(to).c_str(), O_WRONLY));
   if (in.fd < 0 || out.fd < 0) return fail(from, "cannot open: " + errno_text(errno));
+  touched(std::string(to));
   if (auto e = copy_bytes(in.fd, out.fd, to)) return e;
   struct stat st {};
   if (::fstat(in.fd, &st) == 0) {
@@ -509,18 +543,17 @@ std::optional<Error> PosixStore::copy(std::string_view from, std::string_view to
 
 void PosixStore::install_data(std::string_view path, const Version& version, std::string_view token) {
   auto p = parent_of(path);
-  struct stat st {};
-  if (!p || ::fstatat(p->dir, p->at(), &st, AT_SYMLINK_NOFOLLOW) != 0 || !S_ISREG(st.st_mode)) return;
-  Fd out(::openat(p->dir, p->at(), O_WRONLY | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY | O_CLOEXEC));
+  if (!p) return;
+  const Fd out = open_regular(p->dir, p->at(), O_WRONLY);
   struct stat before {};
-  if (out.fd < 0 || ::fstat(out.fd, &before) != 0 || !S_ISREG(before.st_mode) || read_version_fd(out.fd) != version)
-    return;
+  if (out.fd < 0 || ::fstat(out.fd, &before) != 0 || read_version_fd(out.fd) != version) return;
   Fd in(::open(std::string(token).c_str(), O_RDONLY | O_CLOEXEC));
   if (in.fd < 0) return;
   if (copy_bytes(in.fd, out.fd, path)) return;
   // The times are the version's attributes, not the install's.
   const timespec times[2] = {before.st_atim, before.st_mtim};
   if (::futimens(out.fd, times) != 0) return;
+  touched(std::string(path));
   installed_.emplace_back(path, version);  // the mark goes at sync(), once the content is durable
 }
 
@@ -537,11 +570,10 @@ std::optional<std::string> PosixStore::read_content(std::string_view path, const
                                                     std::uint64_t limit) const {
   auto p = parent_of(path);
   if (!p) return std::nullopt;
-  Fd f(::openat(p->dir, p->at(), O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY | O_CLOEXEC));
+  const Fd f = open_regular(p->dir, p->at(), O_RDONLY);
   struct stat st {};
   auto same_version = [&] { return read_version_fd(f.fd) == version && !content_missing_fd(f.fd); };
-  if (f.fd < 0 || ::fstat(f.fd, &st) != 0 || !S_ISREG(st.st_mode) || static_cast<std::uint64_t>(st.st_size) > limit ||
-      !same_version())
+  if (f.fd < 0 || ::fstat(f.fd, &st) != 0 || static_cast<std::uint64_t>(st.st_size) > limit || !same_version())
     return std::nullopt;
   std::string out(static_cast<std::size_t>(st.st_size), '\0');
   std::size_t got = 0;
@@ -564,17 +596,39 @@ int PosixStore::open_for_read(std::string_view path) const {
   return fd >= 0 ? fd : -errno;
 }
 
+int PosixStore::fsync_object(const std::string& path) {
+  if (path.empty()) return ::fsync(root_fd_) == 0 ? 0 : -1;
+  auto p = parent_of(path);
+  if (!p) return 0;  // its folder is gone, and with it the object (that folder's parent was touched)
+  struct stat st {};
+  if (::fstatat(p->dir, p->at(), &st, AT_SYMLINK_NOFOLLOW) != 0) return errno == ENOENT ? 0 : -1;
+  if (!S_ISREG(st.st_mode) && !S_ISDIR(st.st_mode)) return -1;
+  const Fd f(::openat(p->dir, p->at(),
+                      O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY | O_CLOEXEC | (S_ISDIR(st.st_mode) ? O_DIRECTORY : 0)));
+  return f.fd >= 0 && ::fsync(f.fd) == 0 ? 0 : -1;
+}
+
 void PosixStore::sync() {
-  if (::syncfs(root_fd_) != 0) return;  // the marks stay: the content is fetched again
+  bool durable = false;
+  const auto changed = std::exchange(touched_, {});
+  if (changed.size() <= kMaxFsyncs) {
+    durable = std::all_of(changed.begin(), changed.end(), [&](const std::string& t) { return fsync_object(t) == 0; });
+    if (durable) sync_counts_.fsyncs += changed.size();
+  }
+  if (!durable) {
+    ++sync_counts_.syncfs;
+    if (::syncfs(root_fd_) != 0) {  // the marks stay: the content is fetched again
+      touched_.insert(changed.begin(), changed.end());
+      return;
+    }
+  }
   // Only once the content is durable does the mark go. Its removal becomes
   // durable at the next sync; a crash before that only fetches it again.
   for (const auto& [path, version] : installed_) {
     auto p = parent_of(path);
     if (!p) continue;
-    Fd f(::openat(p->dir, p->at(), O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY | O_CLOEXEC));
-    struct stat st {};
-    if (f.fd < 0 || ::fstat(f.fd, &st) != 0 || !S_ISREG(st.st_mode) || read_version_fd(f.fd) != version)
-      continue;  // moved on since
+    const Fd f = open_regular(p->dir, p->at(), O_RDONLY);
+    if (f.fd < 0 || read_version_fd(f.fd) != version) continue;  // moved on since
     if (mark_content_missing_fd(f.fd, false) == 0) {
       missing_.erase(path);
       arrived_.push_back(path);

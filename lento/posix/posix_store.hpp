@@ -35,7 +35,21 @@ class PosixStore final : public replica::Store {
   // `token` names a file (absolute path) holding the content; it is copied in.
   void install_data(std::string_view path, const Version& version, std::string_view token) override;
   std::vector<std::pair<std::string, Version>> missing_data() const override;
-  void sync() override;  // syncfs of the tree's filesystem
+  // Makes everything applied since the last sync durable: when at most
+  // kMaxFsyncs files and folders changed (and none is a symlink or a device
+  // node), by an fsync of each; otherwise by one syncfs of the tree's
+  // filesystem. An fsync flushes what it names; a syncfs writes back every
+  // dirty file of the filesystem, other processes' too (a big copy elsewhere
+  // would hold up every batch), but beats hundreds of fsyncs.
+  void sync() override;
+  static constexpr std::size_t kMaxFsyncs = 16;
+  struct SyncCounts {
+    std::uint64_t fsyncs = 0;  // objects synced one by one
+    std::uint64_t syncfs = 0;  // whole-filesystem syncs
+  };
+  SyncCounts sync_counts() const { return sync_counts_; }
+  // What the next sync() covers: changed files and folders ("" is the root).
+  const std::set<std::string>& changed_since_sync() const { return touched_; }
 
   // Files whose content became whole since the last call: their missing
   // mark went at a sync(), whoever installed the content (a fetch, a push,
@@ -93,6 +107,14 @@ class PosixStore final : public replica::Store {
   std::optional<Error> stamp(const std::string& path, const Version& v);
   std::optional<Error> stamp(const Parent& p, mode_t mode, const std::string& path, const Version& v);
   void forget_missing_under(const std::string& path);
+  // What sync() must make durable: the object at `path` changed (its inode:
+  // content, attributes, version); the folder holding `path` changed (an
+  // entry made, removed or renamed).
+  void touched(const std::string& path) { touched_.insert(path); }
+  void touched_folder_of(const std::string& path);
+  // 0 once the object at `path` is synced or gone, -1 if it cannot be
+  // synced alone (a symlink or device node, or an error).
+  int fsync_object(const std::string& path);
   void move_missing(const std::string& from, const std::string& to);
 
   std::filesystem::path root_path_;
@@ -101,9 +123,11 @@ class PosixStore final : public replica::Store {
   mutable std::unordered_map<std::string, int> dirs_;  // O_PATH descriptors, by path under the root
   std::set<std::string> missing_;  // files whose content is to fetch
   // Content installed since the last sync(): its missing mark goes once the
-  // content is durable (one syncfs for a batch, not one fsync per file).
+  // content is durable (one sync for a batch, not one per file).
   std::vector<std::pair<std::string, Version>> installed_;
   std::vector<std::string> arrived_;  // see take_arrived
+  std::set<std::string> touched_;     // changed since the last sync ("" is the root)
+  SyncCounts sync_counts_;
 };
 
 }  // namespace izo::posix

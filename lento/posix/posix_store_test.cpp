@@ -10,6 +10,7 @@
 
 #include <fstream>
 #include <memory>
+#include <set>
 
 #include "posix/object_attrs.hpp"
 #include "posix/temp_dir.hpp"
@@ -398,6 +399,50 @@ TEST(PosixStore, ReadContentGivesOnlyTheWholeContentOfTheVersionAsked) {
   EXPECT_EQ(s->read_content("g", {3, 2}, 1000), std::nullopt);  // no such file
   ASSERT_EQ(s->apply(rec(Op::mkdir, "d", {}, {3, 3}), Origin::remote), std::nullopt);
   EXPECT_EQ(s->read_content("d", {3, 3}, 1000), std::nullopt);  // not a file
+}
+
+TEST(PosixStore, FewChangesAreSyncedObjectByObjectManyByOneSyncfs) {
+  TempDir dir("posix-store-sync");
+  auto s = open_store(dir.path());
+  ASSERT_EQ(s->apply(rec(Op::mkdir, "d", {}, {3, 1}), Origin::remote), std::nullopt);
+  ASSERT_EQ(s->apply(rec(Op::create, "d/f", {}, {3, 2}), Origin::remote), std::nullopt);
+  ASSERT_EQ(s->apply(closed("d/f", {3, 2}, {3, 3}, 5), Origin::remote), std::nullopt);
+  std::ofstream(dir.path() / "token") << "hello";
+  s->install_data("d/f", {3, 3}, (dir.path() / "token").string());
+  EXPECT_EQ(s->changed_since_sync(), (std::set<std::string>{"", "d", "d/f"}));
+  s->sync();
+  EXPECT_EQ(s->sync_counts().fsyncs, 3u);
+  EXPECT_EQ(s->sync_counts().syncfs, 0u);
+  EXPECT_TRUE(s->changed_since_sync().empty());
+  EXPECT_FALSE(s->lookup("d/f")->data_missing);  // the content is durable: its mark went
+  for (std::uint64_t i = 0; i < PosixStore::kMaxFsyncs; ++i)
+    ASSERT_EQ(s->apply(rec(Op::create, "d/g" + std::to_string(i), {}, {3, 10 + i}), Origin::remote), std::nullopt);
+  s->sync();  // kMaxFsyncs files and their folder: one syncfs
+  EXPECT_EQ(s->sync_counts().fsyncs, 3u);
+  EXPECT_EQ(s->sync_counts().syncfs, 1u);
+  auto link = rec(Op::symlink, "l", {}, {3, 40});
+  link.path2 = "d/f";
+  ASSERT_EQ(s->apply(link, Origin::remote), std::nullopt);
+  s->sync();  // a symlink cannot be synced alone
+  EXPECT_EQ(s->sync_counts().syncfs, 2u);
+}
+
+TEST(PosixStore, ChangesFollowTheirObjectThroughARenameAndGoWithARemoval) {
+  TempDir dir("posix-store-sync-rename");
+  auto s = open_store(dir.path());
+  ASSERT_EQ(s->apply(rec(Op::mkdir, "d", {}, {3, 1}), Origin::remote), std::nullopt);
+  ASSERT_EQ(s->apply(rec(Op::mkdir, "d/in", {}, {3, 2}), Origin::remote), std::nullopt);
+  ASSERT_EQ(s->apply(rec(Op::create, "d/in/f", {}, {3, 3}), Origin::remote), std::nullopt);
+  ASSERT_EQ(s->apply(rec(Op::create, "gone", {}, {3, 4}), Origin::remote), std::nullopt);
+  s->sync();
+  ASSERT_EQ(s->apply(closed("d/in/f", {3, 3}, {3, 5}, 0), Origin::remote), std::nullopt);
+  ASSERT_EQ(s->apply(rec(Op::mkdir, "e", {}, {3, 6}), Origin::remote), std::nullopt);
+  ASSERT_EQ(s->apply(rec(Op::rename, "d/in", {3, 2}, {3, 7}, "e/in"), Origin::remote), std::nullopt);
+  ASSERT_EQ(s->apply(rec(Op::unlink, "gone", {3, 4}, {}), Origin::remote), std::nullopt);
+  // d/in/f is now e/in/f; the folders whose entries changed are d, e and the root.
+  EXPECT_EQ(s->changed_since_sync(), (std::set<std::string>{"", "d", "e", "e/in", "e/in/f"}));
+  s->sync();
+  EXPECT_EQ(s->sync_counts().syncfs, 0u);
 }
 
 }  // namespace
