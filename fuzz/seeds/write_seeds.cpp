@@ -256,6 +256,29 @@ void sim_seeds() {
   put("sim_world", "busy-one-file", busy);
 }
 
+// conflict_replay: a policy byte (0 server-wins, 1 client-wins, 2 manual),
+// then a scenario script (replay/conflicts/scenario.hpp). Scripts that break
+// a property today are in conflict_replay/findings/, not here.
+void conflict_seeds() {
+  auto script = [](std::uint8_t policy, const std::string& s) {
+    Bytes b{policy};
+    b.insert(b.end(), s.begin(), s.end());
+    return b;
+  };
+  const std::string both_edit =
+      "common write a the first text\nserver write a the server's text\nclient write a the client's text\n"
+      "expect conflict a\n";
+  put("conflict_replay", "both-edit-server-wins", script(0, both_edit));
+  put("conflict_replay", "both-edit-client-wins", script(1, both_edit));
+  put("conflict_replay", "both-edit-manual", script(2, both_edit));
+  put("conflict_replay", "rename-and-edit",
+      script(0, "common mkdir d\ncommon write d/f text\nserver rename d/f d/g\nclient write d/f edited\n"
+                "expect conflict d/f\n"));
+  put("conflict_replay", "apart-in-two-folders",
+      script(0, "common mkdir d\ncommon mkdir e\nserver write d/x one\nclient write e/y two\n"
+                "client chmod e/y 600\nserver symlink d/l x\nexpect no-conflict\n"));
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -271,5 +294,6 @@ int main(int argc, char** argv) {
   config_seeds();
   fsm_seeds();
   sim_seeds();
+  conflict_seeds();
   return 0;
 }

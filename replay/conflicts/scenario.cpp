@@ -5,6 +5,7 @@
 #include <sstream>
 
 #include "replica/testing/presto_sim.hpp"
+#include "util/fileset_path.hpp"
 
 namespace izo::replay::conflicts {
 namespace {
@@ -136,6 +137,15 @@ Result<Scenario> parse_scenario(std::string_view text, std::string name) {
     if (step.op != "write" && last.find_first_of(" \t") != std::string::npos)
       return at_line(line, step.op + " takes " + std::to_string(arity->second) + " arguments, got more");
     step.args.push_back(last);
+    // The names a filesystem could hand to Presto: no NUL, no "..", nothing
+    // absolute (a symlink's target may be anything but NUL and overlong).
+    const std::size_t paths = step.op == "rename" ? 2 : 1;
+    for (std::size_t i = 0; i < paths; ++i)
+      if (auto why = fileset_path_problem(step.args[i], false))
+        return at_line(line, step.op + ": " + std::string(*why) + ": " + step.args[i]);
+    if (step.op == "symlink" &&
+        (step.args[1].find('\0') != std::string::npos || step.args[1].size() > IZO_KML_MAX_PATH))
+      return at_line(line, "symlink: the target holds a NUL byte or is longer than 4096 bytes");
     s.steps.push_back(std::move(step));
   }
   if (!s.expectation_stated)
