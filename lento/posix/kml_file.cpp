@@ -13,6 +13,8 @@
 #include <stdexcept>
 #include <system_error>
 
+#include "posix/write_all.hpp"
+
 namespace izo::posix {
 namespace {
 
@@ -115,19 +117,11 @@ std::uint64_t KmlFile::append(kml::Record r) {
 }
 
 void KmlFile::write_buffer() {
-  std::size_t done = 0;
-  while (done < buffer_.size()) {
-    const ssize_t w = ::pwrite(fd_, buffer_.data() + done, buffer_.size() - done,
-                               static_cast<off_t>(written_ + done));
-    if (w < 0) {
-      if (errno == EINTR) continue;
-      const int err = errno;
-      // Leave no partial record behind: the log must end on a whole record.
-      if (::ftruncate(fd_, static_cast<off_t>(written_)) != 0) { /* reported below */ }
-      buffer_.clear();
-      throw_io(err, "write to", path_);
-    }
-    done += static_cast<std::size_t>(w);
+  if (const int err = pwrite_all(fd_, buffer_.data(), buffer_.size(), written_); err != 0) {
+    // Leave no partial record behind: the log must end on a whole record.
+    if (::ftruncate(fd_, static_cast<off_t>(written_)) != 0) { /* reported below */ }
+    buffer_.clear();
+    throw_io(err, "write to", path_);
   }
   written_ += buffer_.size();
   buffer_.clear();

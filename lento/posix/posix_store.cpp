@@ -13,6 +13,7 @@
 #include <cstring>
 
 #include "posix/object_attrs.hpp"
+#include "posix/write_all.hpp"
 #include "util/fileset_path.hpp"
 
 namespace izo::posix {
@@ -56,6 +57,18 @@ std::string resolve_problem(int e) {
   }
 }
 
+// How the store opens an object it found by name: never following a
+// symlink, never waiting on a FIFO, never taking a terminal.
+constexpr int kObjectOpen = O_NOFOLLOW | O_NONBLOCK | O_NOCTTY | O_CLOEXEC;
+
+// The file or folder `name` in `dir`, whose type `mode` a stat just gave,
+// opened read-only; none for anything else (a symlink, a device node: not
+// to be opened).
+Fd open_object(int dir, const char* name, mode_t mode) {
+  if (!S_ISREG(mode) && !S_ISDIR(mode)) return Fd{};
+  return Fd(::openat(dir, name, O_RDONLY | kObjectOpen | (S_ISDIR(mode) ? O_DIRECTORY : 0)));
+}
+
 // InterMezzo's attributes of the object `name` in `dir`, whose type `mode`
 // a stat just gave: through a descriptor on it when it is a file or a
 // directory, else (a symlink, a device node: not to be opened) by the path
@@ -64,10 +77,7 @@ std::string resolve_problem(int e) {
 // object cannot be opened (it changed type since the stat), the path serves.
 class ObjectAttrs {
  public:
-  ObjectAttrs(int dir, const std::string& name, mode_t mode) {
-    if (S_ISREG(mode) || S_ISDIR(mode))
-      fd_.fd = ::openat(dir, name.c_str(),
-                        O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY | O_CLOEXEC | (S_ISDIR(mode) ? O_DIRECTORY : 0));
+  ObjectAttrs(int dir, const std::string& name, mode_t mode) : fd_(open_object(dir, name.c_str(), mode)) {
     if (fd_.fd < 0) proc_ = "/proc/self/fd/" + std::to_string(dir) + "/" + name;
   }
   Version version() const { return fd_.fd >= 0 ? read_version_fd(fd_.fd) : read_version(proc_); }
@@ -88,7 +98,7 @@ class ObjectAttrs {
 Fd open_regular(int dir, const char* name, int flags) {
   struct stat st {};
   if (::fstatat(dir, name, &st, AT_SYMLINK_NOFOLLOW) != 0 || !S_ISREG(st.st_mode)) return Fd{};
-  Fd f(::openat(dir, name, flags | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY | O_CLOEXEC));
+  Fd f(::openat(dir, name, flags | kObjectOpen));
   if (f.fd >= 0 && (::fstat(f.fd, &st) != 0 || !S_ISREG(st.st_mode))) return Fd{};
   return f;
 }
@@ -128,12 +138,9 @@ std::optional<Error> copy_bytes(int from, int to, std::string_view what) {
     const auto n = ::read(from, buf, sizeof buf);
     if (n < 0) return fail(what, "read: " + errno_text(errno));
     if (n == 0) break;
-    for (ssize_t done = 0; done < n;) {
-      const auto w = ::pwrite(to, buf + done, static_cast<std::size_t>(n - done), at);
-      if (w < 0) return fail(what, "write: " + errno_text(errno));
-      done += w;
-      at += w;
-    }
+    if (const int e = pwrite_all(to, buf, static_cast<std::size_t>(n), static_cast<std::uint64_t>(at)); e != 0)
+      return fail(what, "write: " + errno_text(e));
+    at += n;
   }
   struct stat st {};
   if (::fstat(to, &st) != 0) return fail(what, "stat: " + errno_text(errno));
@@ -602,9 +609,7 @@ int PosixStore::fsync_object(const std::string& path) {
   if (!p) return 0;  // its folder is gone, and with it the object (that folder's parent was touched)
   struct stat st {};
   if (::fstatat(p->dir, p->at(), &st, AT_SYMLINK_NOFOLLOW) != 0) return errno == ENOENT ? 0 : -1;
-  if (!S_ISREG(st.st_mode) && !S_ISDIR(st.st_mode)) return -1;
-  const Fd f(::openat(p->dir, p->at(),
-                      O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY | O_CLOEXEC | (S_ISDIR(st.st_mode) ? O_DIRECTORY : 0)));
+  const Fd f = open_object(p->dir, p->at(), st.st_mode);  // none for a symlink or device node
   return f.fd >= 0 && ::fsync(f.fd) == 0 ? 0 : -1;
 }
 

@@ -23,8 +23,6 @@ using replica::HostId;
 
 constexpr std::size_t kChunk = 1 << 20;  // DAT packet payload
 constexpr std::chrono::seconds kParkLimit{10};  // a fetch waits this long for content on its way
-// Fetched contents wait in memory or in files under .intermezzo/F/fetch/
-// (runtime/fetched_contents.hpp; the limits are the daemon's).
 
 std::string winner_name(std::optional<fsm::Winner> w) { return w ? std::string(fsm::winner_name(*w)) : ""; }
 

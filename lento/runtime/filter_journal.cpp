@@ -82,7 +82,7 @@ void FilterJournal::append(kml::Record r) {
 }
 
 void FilterJournal::settle() const {
-  if (sync_in_flight_) {  // sent after every append in flight: all are answered before it
+  if (sync_in_flight_) {  // sync() settled the appends before it; later ones are answered after it
     const auto id = *sync_in_flight_;
     sync_in_flight_.reset();
     auto n = link_.await_journaled(id);

@@ -10,6 +10,7 @@
 #include <sstream>
 #include <stdexcept>
 
+#include "posix/write_all.hpp"
 #include "util/bytes.hpp"
 #include "util/crc32c.hpp"
 #include "util/hex.hpp"
@@ -57,12 +58,8 @@ std::optional<std::pair<std::uint64_t, std::string>> read_slot(const std::string
 }
 
 void pwrite_whole(int fd, const std::string& b, std::uint64_t at, const std::string& what) {
-  for (std::size_t done = 0; done < b.size();) {
-    const auto n = ::pwrite(fd, b.data() + done, b.size() - done, static_cast<off_t>(at + done));
-    if (n < 0 && errno == EINTR) continue;
-    if (n <= 0) throw std::runtime_error("cannot write " + what + ": " + (n < 0 ? std::strerror(errno) : "no progress"));
-    done += static_cast<std::size_t>(n);
-  }
+  if (const int e = posix::pwrite_all(fd, b.data(), b.size(), at); e != 0)
+    throw std::runtime_error("cannot write " + what + ": " + std::strerror(e));
 }
 
 void sync_fd_of(const std::filesystem::path& p, int flags) {

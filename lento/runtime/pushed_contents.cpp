@@ -1,12 +1,9 @@
 #include "runtime/pushed_contents.hpp"
 
-#include <sys/stat.h>
-#include <unistd.h>
-
 #include <algorithm>
-#include <cerrno>
 #include <cstring>
 
+#include "posix/write_all.hpp"
 #include "replica/content_needs.hpp"
 
 namespace izo::lento {
@@ -42,16 +39,10 @@ std::optional<Error> PushedContents::receive(replica::HostId from, const wire::P
     if (auto old = mine.find(key); old != mine.end()) places_.discard(old->second);  // pushed twice: the last counts
     mine[key] = place->token;
     const auto& bytes = f.content.bytes;
-    for (std::size_t done = 0; done < bytes.size();) {
-      const auto n = ::write(place->fd, bytes.data() + done, bytes.size() - done);
-      if (n < 0 && errno == EINTR) continue;
-      if (n <= 0) {
-        const std::string why = n < 0 ? std::strerror(errno) : "nothing written";
-        places_.discard(place->token);
-        mine.erase(key);
-        return Error{"cannot keep the content pushed for '" + f.path + "': " + why, 0};
-      }
-      done += static_cast<std::size_t>(n);
+    if (const int e = posix::pwrite_all(place->fd, bytes.data(), bytes.size(), 0); e != 0) {
+      places_.discard(place->token);
+      mine.erase(key);
+      return Error{"cannot keep the content pushed for '" + f.path + "': " + std::strerror(e), 0};
     }
     places_.seal(place->token);
   }

@@ -168,7 +168,7 @@ int main(int argc, char** argv) {
   if (status->parsed() || wait->parsed()) request["cmd"] = "status";
   if (disconnect->parsed()) request["cmd"] = "disconnect";
   if (reconnect->parsed()) request["cmd"] = "reconnect";
-  if (!peer.empty()) request["peer"] = peer;
+  if (!peer.empty() && (disconnect->parsed() || reconnect->parsed())) request["peer"] = peer;
   if (list->parsed() || show->parsed()) request["cmd"] = "conflicts";
   if (resolve->parsed()) {
     if (fileset.empty()) {
@@ -180,7 +180,6 @@ int main(int argc, char** argv) {
     request["winner"] = winner;
   }
   if (wait->parsed()) {
-    request.erase("peer");
     const auto deadline = std::chrono::steady_clock::now() + std::chrono::duration<double>(timeout);
     for (;;) {
       auto answer = ask(control, request);
