@@ -261,6 +261,26 @@ bool PosixStore::has_entries(std::string_view dir) const {
   return fd >= 0 && dir_has_entries(fd, dir.empty());
 }
 
+std::vector<std::string> PosixStore::entries(std::string_view dir) const {
+  const int fd = dir.empty() ? ::openat(root_fd_, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC)
+                             : openat2_beneath(root_fd_, std::string(dir).c_str(), O_RDONLY | O_DIRECTORY);
+  std::vector<std::string> out;
+  if (fd < 0) return out;
+  DIR* d = ::fdopendir(fd);
+  if (!d) {
+    ::close(fd);
+    return out;
+  }
+  const std::string prefix = dir.empty() ? std::string() : std::string(dir) + "/";
+  while (dirent* e = ::readdir(d)) {
+    const std::string_view n = e->d_name;
+    if (n == "." || n == ".." || (dir.empty() && n == kMetadataDir)) continue;
+    out.push_back(prefix + std::string(n));
+  }
+  ::closedir(d);
+  return out;
+}
+
 std::optional<Error> PosixStore::stamp(const std::string& path, const Version& v) {
   auto p = parent_of(path);
   if (!p) return p.error();

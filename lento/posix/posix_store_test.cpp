@@ -8,6 +8,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <fstream>
 #include <memory>
 #include <set>
@@ -279,6 +280,28 @@ TEST(PosixStore, RecordThroughASymlinkedParentCannotReachOutside) {
   EXPECT_FALSE(s->lookup("link/evil"));
 }
 
+// entries() lists one directory's names as fileset paths, nothing deeper,
+// no sibling whose name only begins like the directory's, and never the
+// metadata folder at the root.
+TYPED_TEST(StorePort, EntriesListOneDirectoryAndNoSiblingOfASimilarName) {
+  auto& s = this->s();
+  ASSERT_EQ(s.apply(rec(Op::mkdir, "d", {}, {1, 1}), Origin::remote), std::nullopt);
+  ASSERT_EQ(s.apply(rec(Op::create, "d/a", {}, {1, 2}), Origin::remote), std::nullopt);
+  ASSERT_EQ(s.apply(rec(Op::mkdir, "d/sub", {}, {1, 3}), Origin::remote), std::nullopt);
+  ASSERT_EQ(s.apply(rec(Op::create, "d/sub/deep", {}, {1, 4}), Origin::remote), std::nullopt);
+  ASSERT_EQ(s.apply(rec(Op::create, "d.txt", {}, {1, 5}), Origin::remote), std::nullopt);
+  ASSERT_EQ(s.apply(rec(Op::create, "d-old", {}, {1, 6}), Origin::remote), std::nullopt);
+  auto sorted = [](std::vector<std::string> v) {
+    std::sort(v.begin(), v.end());
+    return v;
+  };
+  EXPECT_EQ(sorted(s.entries("d")), (std::vector<std::string>{"d/a", "d/sub"}));
+  EXPECT_EQ(sorted(s.entries("d/sub")), (std::vector<std::string>{"d/sub/deep"}));
+  EXPECT_EQ(sorted(s.entries("")), (std::vector<std::string>{"d", "d-old", "d.txt"}));
+  EXPECT_TRUE(s.entries("d/a").empty());       // a file
+  EXPECT_TRUE(s.entries("nowhere").empty());   // nothing there
+}
+
 TEST(PosixStore, MetadataFolderIsNeverTouched) {
   TempDir dir("posix-store-meta");
   std::filesystem::create_directories(dir.path() / ".intermezzo" / "shared");
@@ -287,6 +310,7 @@ TEST(PosixStore, MetadataFolderIsNeverTouched) {
   EXPECT_TRUE(s->apply(rec(Op::rmdir, ".intermezzo", {}, {}), Origin::remote));
   EXPECT_TRUE(std::filesystem::exists(dir.path() / ".intermezzo" / "shared"));
   EXPECT_FALSE(s->has_entries(""));  // the root shows no entries
+  EXPECT_TRUE(s->entries("").empty());
 }
 
 TEST(PosixStore, MissingContentIsFoundAgainAfterReopening) {

@@ -129,6 +129,7 @@ struct Engine::Impl : fsm::PermitClientActions, fsm::ClientLinkActions, fsm::Per
     std::string copy_path;
     Version copy_version;
     bool copy_failed = false;  // that fetch failed: asked again on reconnection
+    bool server_dir = false;   // client wins: the server holds a directory at the name
     bool restored = false;     // being rebuilt from last_rcvd
   };
 
@@ -637,13 +638,17 @@ struct Engine::Impl : fsm::PermitClientActions, fsm::ClientLinkActions, fsm::Per
   // `rest`: the records after `r` in its batch.
   void apply_remote(const kml::Record& r, const std::set<Version>& later, std::span<const kml::Record> rest) {
     if (r.op == Op::noop || covered_by_description(r)) return;
+    // Held by every quarantined conflict it touches: each resolution then
+    // knows every name the server changed with its own.
+    bool held_back = false;
     for (auto& held : state.quarantined) {
       if (touches(r, held.path)) {
         held.remote.push_back(r);
         cases.at(held.id)->remote.push_back(r);
-        return;
+        held_back = true;
       }
     }
+    if (held_back) return;
     const auto d = cfg.version_rule(r, ports.store, later);
     if (d.verdict == Verdict::conflict && applied_before_a_crash(r, rest)) return;
     if (d.verdict == Verdict::apply) {
@@ -686,6 +691,7 @@ struct Engine::Impl : fsm::PermitClientActions, fsm::ClientLinkActions, fsm::Per
       for (const auto& r : m.server_state) {
         if (auto bad = kml::check(r)) return drop(cfg.server, "server state refused: " + bad->message);
       }
+      if (join_quarantine(m)) return;
       // The server found what this host's record changed changed there too,
       // after forwarding: a conflict like any other, resolved against the
       // server's present state of the names.
@@ -978,14 +984,24 @@ struct Engine::Impl : fsm::PermitClientActions, fsm::ClientLinkActions, fsm::Per
   // name, and the directory here is emptied for the server's removal. The
   // names emptied join `contested`: none of this host's records there is
   // carried over (supersede_closure took them all, as they lie under `dir`).
-  std::optional<std::string> keep_local_tree(const std::string& dir, const std::map<std::string, ServerBase>& bases,
-                                             std::set<std::string>& contested) {
+  std::optional<std::string> keep_local_tree(const std::string& dir, std::set<std::string>& contested) {
     const auto local = ports.store.lookup(dir);
     if (!local || local->type != ObjType::dir) return std::nullopt;
-    std::vector<std::pair<std::string, ObjectInfo>> under;  // parents before children (map order)
-    for (const auto& [name, base] : bases)
-      if (name.size() > dir.size() && at_or_under(name, dir))
-        if (auto obj = ports.store.lookup(name)) under.emplace_back(name, *obj);
+    // Everything under it here (this host's records there may have been
+    // superseded already, by a quarantine), parents before children.
+    std::vector<std::pair<std::string, ObjectInfo>> under;
+    std::vector<std::string> walk{dir};
+    while (!walk.empty()) {
+      const auto at = std::move(walk.back());
+      walk.pop_back();
+      for (auto& name : ports.store.entries(at)) {
+        auto obj = ports.store.lookup(name);
+        if (!obj) continue;
+        if (obj->type == ObjType::dir) walk.push_back(name);
+        under.emplace_back(std::move(name), std::move(*obj));
+      }
+    }
+    std::sort(under.begin(), under.end(), [](const auto& x, const auto& y) { return x.first < y.first; });
     if (under.empty()) return std::nullopt;
     const std::string root = conflict_name(dir, cfg.self_name, local->version);
     journal_copy(dir, root, *local);
@@ -1018,9 +1034,27 @@ struct Engine::Impl : fsm::PermitClientActions, fsm::ClientLinkActions, fsm::Per
   void resolve_case(Case& c, fsm::Winner w) {
     c.info.winner = w;
     if (w == fsm::Winner::server) {
+      // A quarantined conflict held the server's updates of its name while
+      // others came and went: its names take the server's present state,
+      // as the server describes it, not its held updates forced in their
+      // order (another resolution may have moved a name on since, or an
+      // update held here may belong to a name another conflict holds).
+      const bool was_held = std::any_of(state.quarantined.begin(), state.quarantined.end(),
+                                        [&](const HeldConflict& h) { return h.id == c.info.id; });
+      auto held_elsewhere = [&](const std::string& n) {
+        return std::any_of(state.quarantined.begin(), state.quarantined.end(), [&](const HeldConflict& h) {
+          return h.id != c.info.id && at_or_under(n, h.path);
+        });
+      };
       std::set<std::string> names{c.info.path};
       for (const auto& r : c.remote)
-        for (auto& n : names_of(r)) names.insert(n);
+        for (auto& n : names_of(r))
+          if (!held_elsewhere(n)) names.insert(n);
+      // A directory this host removed above a name the server changed comes
+      // back as the server holds it, with everything of it this host
+      // removed: the server's change cannot stand without its directory.
+      const auto restored = removed_ancestors(names);
+      names.insert(restored.begin(), restored.end());
       const auto bases = supersede_closure(names);
       // The server's state wins where it is not what this host's changes
       // started from. Elsewhere (the other name of a refused rename, say)
@@ -1028,10 +1062,15 @@ struct Engine::Impl : fsm::PermitClientActions, fsm::ClientLinkActions, fsm::Per
       const auto remote_final = final_versions(c.remote);
       std::set<std::string> contested{c.info.path};
       for (const auto& [n, v] : remote_final)
-        if (bases.at(n).version != v) contested.insert(n);
+        if (names.contains(n) && bases.at(n).version != v) contested.insert(n);
+      std::vector<std::string> described;  // parents before children (map order)
+      for (const auto& [n, base] : bases)
+        if (std::any_of(restored.begin(), restored.end(), [&](const std::string& d) { return at_or_under(n, d); }))
+          described.push_back(n);
+      contested.insert(described.begin(), described.end());
       for (const auto& [n, v] : remote_final)
         if (!v.exists() && contested.contains(n))
-          if (auto copy = keep_local_tree(n, bases, contested)) c.info.kept.push_back(*copy);
+          if (auto copy = keep_local_tree(n, contested)) c.info.kept.push_back(*copy);
       for (const auto& n : contested)
         if (auto copy = keep_local_copy(n)) c.info.kept.push_back(*copy);
       // The copies, what they supersede and the conflict are durable before
@@ -1039,21 +1078,80 @@ struct Engine::Impl : fsm::PermitClientActions, fsm::ClientLinkActions, fsm::Per
       // finds them, and the conflict found again resolves to the same names.
       remember_resolved(c.info);
       make_durable();
+      std::set<std::string> asked(described.begin(), described.end());
       for (const auto& r : c.remote) {
         const auto rn = names_of(r);
-        if (std::any_of(rn.begin(), rn.end(), [&](const std::string& n) { return contested.contains(n); }))
+        if (std::none_of(rn.begin(), rn.end(), [&](const std::string& n) { return contested.contains(n); })) continue;
+        // A record is not forced in part: one touching a name that takes
+        // the server's description has its other names described too.
+        std::vector<std::string> describe;
+        if (was_held || std::any_of(rn.begin(), rn.end(), [&](const std::string& n) { return asked.contains(n); })) {
+          for (const auto& n : rn)
+            if (contested.contains(n)) describe.push_back(n);
+        } else if (takes_away_from_here(r, contested)) {
+          // The server moved its object from a name where this host's
+          // own stands (its state there is not in this conflict): forcing
+          // the rename would take this host's object away. The target
+          // takes the server's state as the server describes it.
+          describe.push_back(r.path2);
+        } else {
           check(ports.store.force(r));
+          continue;
+        }
+        for (const auto& n : describe) {
+          if (!asked.insert(n).second) continue;
+          clear_for_description(n);
+          described.push_back(n);
+        }
       }
       rebase_names(bases, contested);
+      // Names under a removed directory take the server's present state, as
+      // it describes them (this host no longer has the versions it removed).
+      if (!described.empty()) ask_description(described);
       make_durable();
       fetch_missing(cfg.server);
       post([this, &c] { check(c.machine.process(ce::Done{})); });
       return;
     }
     // The client's version stays at the name; the server's is kept as a copy.
-    rebase_names(supersede_closure({c.info.path}), {c.info.path});
+    const auto bases = supersede_closure({c.info.path});
+    c.server_dir = bases.at(c.info.path).dir;
+    rebase_names(bases, {c.info.path});
     describe_other_names(c.remote, c.info.path);
     keep_servers_version(c);
+  }
+
+  // Whether forcing the server's rename `r` would move away a version of
+  // this host's that the server does not have (not the object the server
+  // moved), from a name outside the conflict.
+  bool takes_away_from_here(const kml::Record& r, const std::set<std::string>& contested) {
+    if (r.op != Op::rename || contested.contains(r.path)) return false;
+    const auto here = ports.store.lookup(r.path);
+    return here && here->version != r.obj_old && !server_has(here->version);
+  }
+
+  // Empties a contested name that is to take the server's state from its
+  // description (a resolution kept this host's version first): a
+  // description is taken where this host holds nothing of its own.
+  void clear_for_description(const std::string& path) {
+    const auto here = ports.store.lookup(path);
+    if (!here || (here->type == ObjType::dir && ports.store.has_entries(path))) return;
+    kml::Record rm;
+    rm.op = here->type == ObjType::dir ? Op::rmdir : Op::unlink;
+    rm.path = path;
+    check(ports.store.force(rm));
+  }
+
+  // The directories above `names` that this host does not have (it removed
+  // them), outermost first.
+  std::vector<std::string> removed_ancestors(const std::set<std::string>& names) {
+    std::set<std::string> missing;
+    for (const auto& n : names)
+      for (auto p = parent_path(n); !p.empty() && !missing.contains(p); p = parent_path(p)) {
+        if (ports.store.lookup(p)) break;
+        missing.insert(p);
+      }
+    return {missing.begin(), missing.end()};
   }
 
   // The server's last record that changed `path` among `remote`, and the
@@ -1097,6 +1195,7 @@ struct Engine::Impl : fsm::PermitClientActions, fsm::ClientLinkActions, fsm::Per
     const auto [last, after] = server_side(c.remote, c.info.path);
     if (!last) return finish_client_wins(c, c.info.remote);
     c.info.remote = after;
+    if (last->op == Op::mkdir) c.server_dir = true;
     const bool symlink = last->op == Op::symlink;
     const bool content = after.exists() && !symlink && last->op != Op::mkdir && last->op != Op::mknod;
     if (!content) drop_empty_copy(c);
@@ -1104,7 +1203,7 @@ struct Engine::Impl : fsm::PermitClientActions, fsm::ClientLinkActions, fsm::Per
     if (symlink) {
       kml::Record copy;
       copy.op = Op::symlink;
-      copy.path = conflict_name(c.info.path, "server", after);
+      copy.path = server_copy_name(c.info.path, after);
       copy.path2 = last->path2;
       copy.attrs.mode = last->attrs.mode;
       journal_local(copy);
@@ -1115,7 +1214,7 @@ struct Engine::Impl : fsm::PermitClientActions, fsm::ClientLinkActions, fsm::Per
     if (c.copy_path.empty()) {
       kml::Record copy;
       copy.op = Op::create;
-      copy.path = conflict_name(c.info.path, "server", after);
+      copy.path = server_copy_name(c.info.path, after);
       copy.attrs.mode = 0100644;
       journal_local(copy);
       c.info.kept.push_back(copy.path);
@@ -1130,6 +1229,28 @@ struct Engine::Impl : fsm::PermitClientActions, fsm::ClientLinkActions, fsm::Per
         if (a.id == c.info.id) a.remote = after;  // persisted with the batch that brought it
     }
     request_copy(c);
+  }
+
+  // Where a client-wins case keeps the server's version `v` of `path`: beside
+  // it, or, when this host removed a directory above it, in a new directory
+  // named for the outermost one removed, made here (journaled) with the
+  // folders between (the server's version cannot stay under a directory the
+  // client's removal wins at).
+  std::string server_copy_name(const std::string& path, const Version& v) {
+    const auto removed = removed_ancestors({path});
+    if (removed.empty()) return conflict_name(path, "server", v);
+    const auto& outer = removed.front();
+    const std::string root = conflict_name(outer, "server", v);
+    for (const auto& d : removed) {
+      const std::string dir = root + d.substr(outer.size());
+      if (ports.store.lookup(dir)) continue;  // made before a crash stopped the resolution
+      kml::Record mkdir;
+      mkdir.op = Op::mkdir;
+      mkdir.path = dir;
+      mkdir.attrs.mode = 040755;
+      journal_local(mkdir);
+    }
+    return root + path.substr(outer.size());
   }
 
   // A client-wins copy still empty, for a server version that is not to be
@@ -1189,7 +1310,7 @@ struct Engine::Impl : fsm::PermitClientActions, fsm::ClientLinkActions, fsm::Per
   }
 
   void finish_client_wins(Case& c, Version remote_v) {
-    rebase_local(c.info.path, remote_v);
+    rebase_local(c.info.path, remote_v, c.server_dir);
     std::erase_if(state.awaiting_copy, [&](const AwaitedCopy& a) { return a.id == c.info.id; });
     make_durable();
     post([this, &c] { check(c.machine.process(ce::Done{})); });
@@ -1321,10 +1442,17 @@ struct Engine::Impl : fsm::PermitClientActions, fsm::ClientLinkActions, fsm::Per
   // the server's description of one of its names. A skipped record's other
   // names are asked for too: it is not applied in part.
   bool covered_by_description(const kml::Record& r) {
+    if (state.described.empty()) return false;
     bool covered = false;
     for (const auto& n : names_of(r)) {
       auto it = state.described.find(n);
       if (it != state.described.end() && (it->second == 0 || r.recno <= it->second)) covered = true;
+      // Under a directory still waiting for its description (one this host
+      // removed, say): the record cannot be applied before it comes.
+      for (auto p = parent_path(n); !covered && !p.empty(); p = parent_path(p)) {
+        auto up = state.described.find(p);
+        if (up != state.described.end() && up->second == 0) covered = true;
+      }
     }
     if (!covered) return false;
     std::vector<std::string> more;
@@ -1377,6 +1505,34 @@ struct Engine::Impl : fsm::PermitClientActions, fsm::ClientLinkActions, fsm::Per
   void forget_old_descriptions() {
     const auto next = server_counters().next_to_expect;
     std::erase_if(state.described, [&](const auto& d) { return d.second != 0 && d.second < next; });
+  }
+
+  // A record refused at a name a quarantined conflict holds (this host
+  // wrote it again while the conflict waits for a person) joins that
+  // conflict: it is superseded like the records the quarantine took, and
+  // what the server holds there comes in the held forwarded records (a
+  // description of it now could be older than some of them). The
+  // resolution decides for all of this host's updates there at once.
+  bool join_quarantine(const wire::ReintegrateReply& m) {
+    std::set<std::string> names{m.conflict_path};
+    for (const auto& r : m.server_state) names.insert(r.path);
+    for (const auto& held : state.quarantined) {
+      if (std::none_of(names.begin(), names.end(), [&](const std::string& n) { return at_or_under(n, held.path); }))
+        continue;
+      log("server refused record " + std::to_string(next_to_send) + " (" + m.reason + "): " + held.path +
+          " waits for conflict " + std::to_string(held.id) + " to be resolved; this host's updates there join it");
+      // Nothing at or under the held name is journaled again now: the
+      // resolution decides it.
+      const auto bases = supersede_closure({held.path});
+      std::set<std::string> held_names;
+      for (const auto& [n, base] : bases)
+        if (at_or_under(n, held.path)) held_names.insert(n);
+      rebase_names(bases, held_names);
+      make_durable();
+      send_batch();
+      return true;
+    }
+    return false;
   }
 
   void quarantine_case(Case& c) {

@@ -70,6 +70,18 @@ bool MemoryStore::has_entries(std::string_view dir) const {
   return it != live_.names.end() && under(it->first, dir);
 }
 
+std::vector<std::string> MemoryStore::entries(std::string_view dir) const {
+  std::vector<std::string> out;
+  const std::string from = dir.empty() ? std::string() : std::string(dir) + "/";
+  for (auto it = live_.names.lower_bound(from); it != live_.names.end(); ++it) {
+    const std::string& name = it->first;
+    if (name.compare(0, from.size(), from) != 0) break;
+    if (name.size() == from.size()) continue;  // the root itself
+    if (name.find('/', from.size()) == std::string::npos) out.push_back(name);
+  }
+  return out;
+}
+
 std::optional<ObjectInfo> MemoryStore::lookup(std::string_view path) const {
   const Inode* ino = find(path);
   if (!ino) return std::nullopt;

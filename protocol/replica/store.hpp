@@ -40,6 +40,10 @@ class StoreView {
   // fileset root does not count). Asked only where it matters (rmdir), as it
   // may read the directory.
   virtual bool has_entries(std::string_view dir) const = 0;
+  // The names in the directory at `dir`, as full fileset paths, in no
+  // particular order (the metadata folder at the root left out); none if it
+  // is not a directory. For conflict resolutions that must keep a tree.
+  virtual std::vector<std::string> entries(std::string_view dir) const = 0;
 };
 
 class Store : public StoreView {
