@@ -843,6 +843,9 @@ struct Engine::Impl : fsm::PermitClientActions, fsm::ClientLinkActions, fsm::Per
     // This host's last record at the name is kept (a later life of it, see
     // supersede_closure): that record carries this host's state there.
     bool carried = false;
+    // This host changed the name in records the server has not
+    // acknowledged (its state there is its own, carried over or contested).
+    bool changed_here = false;
   };
 
   // Replaces this host's unacknowledged records that touch `seeds` (they are
@@ -910,6 +913,8 @@ struct Engine::Impl : fsm::PermitClientActions, fsm::ClientLinkActions, fsm::Per
     for (const auto& [name, last] : left)
       if (!taken[last.first] && bases.contains(name)) bases[name].carried = true;
     for (const auto& n : names) bases.try_emplace(n, ServerBase{});
+    for (const auto& [name, last] : left)
+      if (auto it = bases.find(name); it != bases.end()) it->second.changed_here = true;
     // Records sent but not acknowledged go again, as noops where superseded.
     next_to_send = std::min(next_to_send, server_counters().acked + 1);
     return bases;
@@ -1081,11 +1086,18 @@ struct Engine::Impl : fsm::PermitClientActions, fsm::ClientLinkActions, fsm::Per
       std::set<std::string> asked(described.begin(), described.end());
       for (const auto& r : c.remote) {
         const auto rn = names_of(r);
-        if (std::none_of(rn.begin(), rn.end(), [&](const std::string& n) { return contested.contains(n); })) continue;
-        // A record is not forced in part: one touching a name that takes
-        // the server's description has its other names described too.
         std::vector<std::string> describe;
-        if (was_held || std::any_of(rn.begin(), rn.end(), [&](const std::string& n) { return asked.contains(n); })) {
+        if (was_held) {
+          // Every name the held update changed takes the server's state
+          // but where this host's own version stands outside the conflict.
+          for (const auto& n : rn)
+            if (!held_elsewhere(n) && (contested.contains(n) || !(bases.at(n).changed_here || own_version_at(n))))
+              describe.push_back(n);
+        } else if (std::none_of(rn.begin(), rn.end(), [&](const std::string& n) { return contested.contains(n); })) {
+          continue;
+        } else if (std::any_of(rn.begin(), rn.end(), [&](const std::string& n) { return asked.contains(n); })) {
+          // A record is not forced in part: one touching a name that takes
+          // the server's description has its other names described too.
           for (const auto& n : rn)
             if (contested.contains(n)) describe.push_back(n);
         } else if (takes_away_from_here(r, contested)) {
@@ -1121,13 +1133,19 @@ struct Engine::Impl : fsm::PermitClientActions, fsm::ClientLinkActions, fsm::Per
     keep_servers_version(c);
   }
 
+  // Whether this host holds at `path` a version of its own the server lacks.
+  bool own_version_at(const std::string& path) {
+    const auto here = ports.store.lookup(path);
+    return here && !server_has(here->version);
+  }
+
   // Whether forcing the server's rename `r` would move away a version of
   // this host's that the server does not have (not the object the server
   // moved), from a name outside the conflict.
   bool takes_away_from_here(const kml::Record& r, const std::set<std::string>& contested) {
     if (r.op != Op::rename || contested.contains(r.path)) return false;
     const auto here = ports.store.lookup(r.path);
-    return here && here->version != r.obj_old && !server_has(here->version);
+    return here && here->version != r.obj_old && own_version_at(r.path);
   }
 
   // Empties a contested name that is to take the server's state from its
