@@ -648,7 +648,7 @@ struct Engine::Impl : fsm::PermitClientActions, fsm::ClientLinkActions, fsm::Per
         held_back = true;
       }
     }
-    if (held_back) return;
+    if (held_back || follows_waiting_copy(r)) return;
     const auto d = cfg.version_rule(r, ports.store, later);
     if (d.verdict == Verdict::conflict && applied_before_a_crash(r, rest)) return;
     if (d.verdict == Verdict::apply) {
@@ -1256,9 +1256,13 @@ struct Engine::Impl : fsm::PermitClientActions, fsm::ClientLinkActions, fsm::Per
   // client's removal wins at).
   std::string server_copy_name(const std::string& path, const Version& v) {
     const auto removed = removed_ancestors({path});
-    if (removed.empty()) return conflict_name(path, "server", v);
+    // Named for the server and for this host: two clients that each keep
+    // the same server version must not make the same new name (each would
+    // then be a conflict at the other's copy).
+    const std::string who = "server-via-" + cfg.self_name;
+    if (removed.empty()) return conflict_name(path, who, v);
     const auto& outer = removed.front();
-    const std::string root = conflict_name(outer, "server", v);
+    const std::string root = conflict_name(outer, who, v);
     for (const auto& d : removed) {
       const std::string dir = root + d.substr(outer.size());
       if (ports.store.lookup(dir)) continue;  // made before a crash stopped the resolution
@@ -1354,6 +1358,25 @@ struct Engine::Impl : fsm::PermitClientActions, fsm::ClientLinkActions, fsm::Per
       follow_server(*c, remote, d.reason);
     }
     return joined_own;
+  }
+
+  // A forwarded update of a name whose client-wins case still waits for
+  // the server's copy is followed by the case whatever the version rule
+  // would say of it here: a removal there, say, is no conflict with this
+  // host's removal, but the server no longer has the version the copy
+  // waits for, and would never have it.
+  bool follows_waiting_copy(const kml::Record& r) {
+    bool followed = false;
+    for (auto& [id, c] : cases) {
+      if (!waits_for_copy(*c)) continue;
+      for (const auto& st : steps_of(r)) {
+        if (st.name != c->info.path || st.before != c->info.remote) continue;
+        follow_server(*c, {r}, "the server changed it again");
+        followed = true;
+        break;
+      }
+    }
+    return followed;
   }
 
   static bool waits_for_copy(const Case& c) { return !c.copy_path.empty() && c.machine.state() == "resolving"; }

@@ -524,6 +524,67 @@ TEST(ReplicaEngine, ClientWinsCaseLearnsThatTheServerFreedTheName) {
   EXPECT_EQ(errors_of(w), "");
 }
 
+// Client wins where A removed f0 and the server wrote it: A's case waits
+// for the server's f0 in a copy. The server then removes f0 too, before the
+// copy is fetched. That removal is no conflict at A (f0 is gone there
+// already), but the case must follow it: the version it waits for is gone
+// for good, so nothing is kept and the case ends (the simulator found it
+// asking for that version at every heartbeat).
+TEST(ReplicaEngine, ClientWinsCaseFollowsTheServersRemovalOfANameThisHostRemovedToo) {
+  MiniWorld w(2, Policy::client_wins);
+  connect_all(w);
+  Host& a = w.client(0);
+  Host& s = w.server();
+  ASSERT_TRUE(w.write(s, "f0", "base"));
+  w.run();
+  w.disconnect(0);
+  ASSERT_TRUE(w.unlink(a, "f0"));
+  ASSERT_TRUE(w.write(s, "f0", "S's f0"));
+  w.run();
+  w.connect(0);
+  ASSERT_TRUE(step_until(w, [&] { return !a.conflict_reports.empty(); }));
+  ASSERT_TRUE(w.unlink(s, "f0"));
+  w.run();
+  EXPECT_TRUE(a.engine->status().conflicts.empty());
+  expect_nowhere(w, "f0");
+  EXPECT_EQ(a.store.dump().find(".izo-conflict-"), std::string::npos) << "a copy kept for nothing:\n" << a.store.dump();
+  expect_converged(w);
+  EXPECT_EQ(errors_of(w), "");
+}
+
+// A and B both wrote f0 while away, and so did the server; they come back
+// together and each wins over the same server version, keeping it in a
+// copy. The two copies must not take one name (each would be a conflict at
+// the other's copy, and the simulator saw a server version lost that way).
+TEST(ReplicaEngine, TwoClientsKeepingOneServerVersionMakeTwoCopiesNotAConflict) {
+  MiniWorld w(2, Policy::client_wins);
+  connect_all(w);
+  Host& a = w.client(0);
+  Host& b = w.client(1);
+  Host& s = w.server();
+  ASSERT_TRUE(w.write(s, "f0", "base"));
+  w.run();
+  w.disconnect(0);
+  w.disconnect(1);
+  ASSERT_TRUE(w.write(a, "f0", "A's f0"));
+  ASSERT_TRUE(w.write(b, "f0", "B's f0"));
+  ASSERT_TRUE(w.write(s, "f0", "S's f0"));
+  w.run();
+  w.connect(0);
+  w.connect(1);
+  w.run();
+  for (Host* h : {&a, &b}) {
+    EXPECT_TRUE(h->engine->status().conflicts.empty()) << h->name;
+    for (const auto& r : h->conflict_reports)
+      EXPECT_EQ(r.path.find(".izo-conflict-"), std::string::npos) << h->name << ": a conflict at a copy: " << r.path;
+  }
+  EXPECT_FALSE(holding(s, "S's f0").empty());
+  EXPECT_FALSE(holding(s, "A's f0").empty());
+  EXPECT_FALSE(holding(s, "B's f0").empty());
+  expect_converged(w);
+  EXPECT_EQ(errors_of(w), "");
+}
+
 // Backfetch before acknowledgement: the server applies A's close only with
 // the file's content. Until it has arrived the close is neither applied nor
 // acknowledged; a link lost meanwhile drops the waiting batch, and A sends
