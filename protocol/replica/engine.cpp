@@ -541,6 +541,16 @@ struct Engine::Impl : fsm::PermitClientActions, fsm::ClientLinkActions, fsm::Per
     auto records = ports.journal.read(next_to_send, count);
     for (auto& r : records)
       if (r.origin != cfg.self || state.superseded.contains(r.recno)) r = noop_in_place_of(r);
+    // This host's updates of a name whose client-wins case still waits for
+    // the server's copy wait too: they were made on a version the server
+    // never had, and the case's end replaces them (finish_client_wins).
+    const auto held_for_copy = std::find_if(records.begin(), records.end(), [&](const kml::Record& r) {
+      return r.op != Op::noop && std::any_of(cases.begin(), cases.end(), [&](const auto& c) {
+               return waits_for_copy(*c.second) && touches(r, c.second->info.path);
+             });
+    });
+    records.erase(held_for_copy, records.end());
+    if (records.empty()) return;
     next_to_send = records.back().recno + 1;
     sent_through = records.back().recno;
     in_flight = true;
@@ -1332,7 +1342,18 @@ struct Engine::Impl : fsm::PermitClientActions, fsm::ClientLinkActions, fsm::Per
   }
 
   void finish_client_wins(Case& c, Version remote_v) {
-    rebase_local(c.info.path, remote_v, c.server_dir);
+    // What this host wrote at the name while the copy was on its way was
+    // written on its own version, which the server never had: replaced
+    // (sent as noops) by the present state journaled on the server's.
+    rebase_names(supersede_closure({c.info.path}), {c.info.path});
+    // A version of this host's own among the server's records of the case
+    // is one the server said it holds (it forwards this host's own updates
+    // as noops; only its description of a name carries them), even if this
+    // host replaced the record that made it after sending it.
+    const bool said = remote_v.host == cfg.self &&
+                      std::any_of(c.remote.begin(), c.remote.end(),
+                                  [&](const kml::Record& r) { return r.op != Op::noop && r.obj_new == remote_v; });
+    rebase_local(c.info.path, remote_v, c.server_dir, said);
     std::erase_if(state.awaiting_copy, [&](const AwaitedCopy& a) { return a.id == c.info.id; });
     make_durable();
     post([this, &c] { check(c.machine.process(ce::Done{})); });
@@ -1401,8 +1422,8 @@ struct Engine::Impl : fsm::PermitClientActions, fsm::ClientLinkActions, fsm::Per
 
   // Journals this replica's own state of `path` on top of the server's
   // version, so that reintegration carries it over.
-  void rebase_local(const std::string& path, Version remote_v, bool remote_dir = false) {
-    if (!server_has(remote_v)) remote_v = Version{};
+  void rebase_local(const std::string& path, Version remote_v, bool remote_dir = false, bool server_said = false) {
+    if (!server_said && !server_has(remote_v)) remote_v = Version{};
     const auto local = ports.store.lookup(path);
     if (!local) {
       if (remote_v.exists()) {

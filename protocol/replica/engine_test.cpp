@@ -524,6 +524,28 @@ TEST(ReplicaEngine, ClientWinsCaseLearnsThatTheServerFreedTheName) {
   EXPECT_EQ(errors_of(w), "");
 }
 
+// Client wins at f0, and A writes f0 again while the server's copy is on
+// its way: that write was made on A's own version, which the server never
+// had. It must not come back from the server as a new conflict at f0 (the
+// simulator saw a second case then make a copy of the same name): the
+// case's end carries A's latest f0 over on the server's.
+TEST(ReplicaEngine, ClientWinsCaseCarriesOverWhatThisHostWroteWhileTheCopyWasOnItsWay) {
+  MiniWorld w(2, Policy::client_wins);
+  connect_all(w);
+  Host& a = w.client(0);
+  ASSERT_NO_FATAL_FAILURE(open_client_wins_case_at_f0(w, [&](Host& server) {
+    ASSERT_TRUE(w.write(server, "f0", "S's f0"));
+  }));
+  ASSERT_TRUE(w.write(a, "f0", "A's second f0"));
+  w.run();
+  EXPECT_TRUE(a.engine->status().conflicts.empty());
+  EXPECT_EQ(a.conflict_reports.front().id, a.conflict_reports.back().id) << "a second conflict was opened";
+  expect_everywhere(w, "f0", "A's second f0");
+  EXPECT_EQ(holding(w.server(), "S's f0").size(), 1u);
+  expect_converged(w);
+  EXPECT_EQ(errors_of(w), "");
+}
+
 // Client wins where A removed f0 and the server wrote it: A's case waits
 // for the server's f0 in a copy. The server then removes f0 too, before the
 // copy is fetched. That removal is no conflict at A (f0 is gone there
