@@ -1345,7 +1345,11 @@ struct Engine::Impl : fsm::PermitClientActions, fsm::ClientLinkActions, fsm::Per
     // What this host wrote at the name while the copy was on its way was
     // written on its own version, which the server never had: replaced
     // (sent as noops) by the present state journaled on the server's.
-    rebase_names(supersede_closure({c.info.path}), {c.info.path});
+    // Records journaled since the resolution began (its first rebase, when
+    // the case ends at once) are made durable first: only durable records
+    // are replaced (a crash could give a lost one's number to another).
+    if (ports.journal.durable_recno() != ports.journal.last_recno()) make_durable();
+    const auto bases = supersede_closure({c.info.path});
     // A version of this host's own among the server's records of the case
     // is one the server said it holds (it forwards this host's own updates
     // as noops; only its description of a name carries them), even if this
@@ -1353,7 +1357,14 @@ struct Engine::Impl : fsm::PermitClientActions, fsm::ClientLinkActions, fsm::Per
     const bool said = remote_v.host == cfg.self &&
                       std::any_of(c.remote.begin(), c.remote.end(),
                                   [&](const kml::Record& r) { return r.op != Op::noop && r.obj_new == remote_v; });
-    rebase_local(c.info.path, remote_v, c.server_dir, said);
+    // Where the server has nothing at the name (it removed the directory
+    // this host made things in, say), this host's object goes back before
+    // anything under it; elsewhere what is under it goes first (a removal
+    // here leaves the directory empty before it goes).
+    const bool server_lacks = said ? !remote_v.exists() : !server_has(remote_v);
+    if (server_lacks) rebase_local(c.info.path, remote_v, c.server_dir, said);
+    rebase_names(bases, {c.info.path});
+    if (!server_lacks) rebase_local(c.info.path, remote_v, c.server_dir, said);
     std::erase_if(state.awaiting_copy, [&](const AwaitedCopy& a) { return a.id == c.info.id; });
     make_durable();
     post([this, &c] { check(c.machine.process(ce::Done{})); });

@@ -167,6 +167,11 @@ int kmlconflicts_main(const std::vector<std::string>& args, std::ostream& out, s
     }
     out << "kmlconflicts: the reconnection never went quiet (" << r->stalled << "); its last messages:\n";
     for (const auto& m : last) out << "  " << m << "\n";
+    if (o.trace) {
+      // How the loop began.
+      out << "its first messages:\n";
+      for (std::size_t i = 0; i < std::min<std::size_t>(t.size(), 40); ++i) out << "  " << t[i] << "\n";
+    }
     if (o.trace)
       for (const auto& l : r->logs) out << "  log " << l << "\n";
     return kConflictsDiffer;
