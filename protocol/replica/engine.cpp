@@ -130,6 +130,9 @@ struct Engine::Impl : fsm::PermitClientActions, fsm::ClientLinkActions, fsm::Per
     Version copy_version;
     bool copy_failed = false;  // that fetch failed: asked again on reconnection
     bool server_dir = false;   // client wins: the server holds a directory at the name
+    // Client wins: what the server's last record at the name made there,
+    // when it says (a file's close, a symlink, a directory, a node).
+    std::optional<ObjType> server_kind;
     bool restored = false;     // being rebuilt from last_rcvd
   };
 
@@ -546,7 +549,10 @@ struct Engine::Impl : fsm::PermitClientActions, fsm::ClientLinkActions, fsm::Per
     // never had, and the case's end replaces them (finish_client_wins).
     const auto held_for_copy = std::find_if(records.begin(), records.end(), [&](const kml::Record& r) {
       return r.op != Op::noop && std::any_of(cases.begin(), cases.end(), [&](const auto& c) {
-               return waits_for_copy(*c.second) && touches(r, c.second->info.path);
+               // (and the removal of a directory holding it)
+               return waits_for_copy(*c.second) &&
+                      (touches(r, c.second->info.path) ||
+                       (r.op == Op::rmdir && at_or_under(c.second->info.path, r.path)));
              });
     });
     records.erase(held_for_copy, records.end());
@@ -659,8 +665,14 @@ struct Engine::Impl : fsm::PermitClientActions, fsm::ClientLinkActions, fsm::Per
       }
     }
     if (held_back || follows_waiting_copy(r)) return;
-    const auto d = cfg.version_rule(r, ports.store, later);
+    auto d = cfg.version_rule(r, ports.store, later);
     if (d.verdict == Verdict::conflict && applied_before_a_crash(r, rest)) return;
+    // A name the server made or changed in a directory this host removed:
+    // the case is the name's (its version is the one to keep or to take),
+    // and a resolution at the name reaches the directory (it comes back for
+    // the server; the server's object is kept beside it for this host).
+    if (d.verdict == Verdict::conflict && d.path != r.path && at_or_under(r.path, d.path) && !ports.store.lookup(d.path))
+      d = Decision{Verdict::conflict, r.path, "changed there, in a directory deleted here (" + d.path + ")"};
     if (d.verdict == Verdict::apply) {
       if (auto e = ports.store.apply(r, Origin::remote)) {
         open_case(r, Decision{Verdict::conflict, r.path, e->message});
@@ -1224,6 +1236,14 @@ struct Engine::Impl : fsm::PermitClientActions, fsm::ClientLinkActions, fsm::Per
     if (!last) return finish_client_wins(c, c.info.remote);
     c.info.remote = after;
     if (last->op == Op::mkdir) c.server_dir = true;
+    switch (last->op) {
+      case Op::mkdir: c.server_kind = ObjType::dir; break;
+      case Op::create:
+      case Op::close: c.server_kind = ObjType::file; break;
+      case Op::symlink: c.server_kind = ObjType::symlink; break;
+      case Op::mknod: c.server_kind = ObjType::node; break;
+      default: break;
+    }
     const bool symlink = last->op == Op::symlink;
     const bool content = after.exists() && !symlink && last->op != Op::mkdir && last->op != Op::mknod;
     if (!content) drop_empty_copy(c);
@@ -1362,9 +1382,15 @@ struct Engine::Impl : fsm::PermitClientActions, fsm::ClientLinkActions, fsm::Per
     // anything under it; elsewhere what is under it goes first (a removal
     // here leaves the directory empty before it goes).
     const bool server_lacks = said ? !remote_v.exists() : !server_has(remote_v);
-    if (server_lacks) rebase_local(c.info.path, remote_v, c.server_dir, said);
+    // The server's object is replaced, not changed, where a change cannot
+    // make it this host's: another kind of object, or a symlink (its
+    // target is made once).
+    const auto here = ports.store.lookup(c.info.path);
+    const bool replace = here && c.server_kind &&
+                         (*c.server_kind != here->type || here->type == ObjType::symlink);
+    if (server_lacks) rebase_local(c.info.path, remote_v, c.server_dir, said, replace);
     rebase_names(bases, {c.info.path});
-    if (!server_lacks) rebase_local(c.info.path, remote_v, c.server_dir, said);
+    if (!server_lacks) rebase_local(c.info.path, remote_v, c.server_dir, said, replace);
     std::erase_if(state.awaiting_copy, [&](const AwaitedCopy& a) { return a.id == c.info.id; });
     make_durable();
     post([this, &c] { check(c.machine.process(ce::Done{})); });
@@ -1433,8 +1459,18 @@ struct Engine::Impl : fsm::PermitClientActions, fsm::ClientLinkActions, fsm::Per
 
   // Journals this replica's own state of `path` on top of the server's
   // version, so that reintegration carries it over.
-  void rebase_local(const std::string& path, Version remote_v, bool remote_dir = false, bool server_said = false) {
+  void rebase_local(const std::string& path, Version remote_v, bool remote_dir = false, bool server_said = false,
+                    bool replace = false) {
     if (!server_said && !server_has(remote_v)) remote_v = Version{};
+    if (replace && remote_v.exists() && ports.store.lookup(path)) {
+      // The server's object goes, and this host's is made anew in its place.
+      kml::Record rm;
+      rm.op = remote_dir ? Op::rmdir : Op::unlink;
+      rm.path = path;
+      rm.obj_old = remote_v;
+      journal_local(rm, false);
+      remote_v = Version{};
+    }
     const auto local = ports.store.lookup(path);
     if (!local) {
       if (remote_v.exists()) {
