@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # The test run (README, second command; what CI runs): installs what is
 # missing, builds from scratch where needed, and runs every test twice: once
-# optimised, once under ASan+UBSan; then every libFuzzer target but the two
-# simulator ones (whose known findings are in fuzz/) for 20 s each.
+# optimised, once under ASan+UBSan; then every libFuzzer target but sim_wide
+# (the client-wins swarm still fails some runs: model/README.md) for 20 s each.
 # Options: --fast skips the sanitizer pass and the fuzzing.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -46,5 +46,5 @@ done
 
 if [ "$fuzz" = yes ]; then
   echo "== fuzz: each target for 20 s"
-  scripts/fuzz.sh --time 20 --except sim_wide --except conflict_replay
+  scripts/fuzz.sh --time 20 --except sim_wide
 fi

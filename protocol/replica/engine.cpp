@@ -1091,9 +1091,11 @@ struct Engine::Impl : fsm::PermitClientActions, fsm::ClientLinkActions, fsm::Per
       for (const auto& [n, v] : remote_final)
         if (names.contains(n) && bases.at(n).version != v) contested.insert(n);
       std::vector<std::string> described;  // parents before children (map order)
-      for (const auto& [n, base] : bases)
+      for (const auto& entry : bases) {
+        const std::string& n = entry.first;  // (clang 14 lambdas cannot capture a structured binding)
         if (std::any_of(restored.begin(), restored.end(), [&](const std::string& d) { return at_or_under(n, d); }))
           described.push_back(n);
+      }
       contested.insert(described.begin(), described.end());
       for (const auto& [n, v] : remote_final)
         if (!v.exists() && contested.contains(n))
@@ -1235,9 +1237,11 @@ struct Engine::Impl : fsm::PermitClientActions, fsm::ClientLinkActions, fsm::Per
     const auto [last, after] = server_side(c.remote, c.info.path);
     if (!last) return finish_client_wins(c, c.info.remote);
     c.info.remote = after;
-    if (last->op == Op::mkdir) c.server_dir = true;
     switch (last->op) {
-      case Op::mkdir: c.server_kind = ObjType::dir; break;
+      case Op::mkdir:
+        c.server_kind = ObjType::dir;
+        c.server_dir = true;
+        break;
       case Op::create:
       case Op::close: c.server_kind = ObjType::file; break;
       case Op::symlink: c.server_kind = ObjType::symlink; break;
