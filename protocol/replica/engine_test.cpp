@@ -309,6 +309,24 @@ std::vector<std::string> holding(const Host& h, const std::string& content) {
   return found;
 }
 
+// A wrote each of `names` ("base <name>") connected; then, while A was
+// away, A and B each wrote every one of them ("A-<name>", "B-<name>"); A
+// is back and the world has run (under manual: a quarantine per name).
+void write_on_both_sides_while_a_is_away(MiniWorld& w, const std::vector<std::string>& names) {
+  Host& a = w.client(0);
+  Host& b = w.client(1);
+  for (const auto& n : names) ASSERT_TRUE(w.write(a, n, "base " + n));
+  w.run();
+  w.disconnect(0);
+  for (const auto& n : names) {
+    ASSERT_TRUE(w.write(a, n, "A-" + n));
+    ASSERT_TRUE(w.write(b, n, "B-" + n));
+  }
+  w.run();
+  w.connect(0);
+  w.run();
+}
+
 // A writes a quarantined file again while its conflict waits for a person:
 // the server refuses that update too, and it joins the waiting conflict
 // instead of opening another. Resolved for the server, the name takes the
@@ -319,14 +337,7 @@ TEST(ReplicaEngine, QuarantinedFileWrittenAgainJoinsItsConflictAndTheServersLate
   connect_all(w);
   Host& a = w.client(0);
   Host& b = w.client(1);
-  ASSERT_TRUE(w.write(a, "x.txt", "base"));
-  w.run();
-  w.disconnect(0);
-  ASSERT_TRUE(w.write(a, "x.txt", "A1"));
-  ASSERT_TRUE(w.write(b, "x.txt", "B1"));
-  w.run();
-  w.connect(0);
-  w.run();
+  ASSERT_NO_FATAL_FAILURE(write_on_both_sides_while_a_is_away(w, {"x.txt"}));
   ASSERT_EQ(a.engine->status().conflicts.size(), 1u);
   ASSERT_TRUE(w.write(a, "x.txt", "A2"));
   w.run();
@@ -358,17 +369,7 @@ TEST(ReplicaEngine, ResolvingQuarantinesOneByOneLeavesTheServersPresentStateAtEv
     connect_all(w);
     Host& a = w.client(0);
     Host& b = w.client(1);
-    ASSERT_TRUE(w.write(a, "p", "base p"));
-    ASSERT_TRUE(w.write(a, "q", "base q"));
-    w.run();
-    w.disconnect(0);
-    ASSERT_TRUE(w.write(a, "p", "A-p"));
-    ASSERT_TRUE(w.write(a, "q", "A-q"));
-    ASSERT_TRUE(w.write(b, "p", "B-p"));
-    ASSERT_TRUE(w.write(b, "q", "B-q"));
-    w.run();
-    w.connect(0);
-    w.run();
+    ASSERT_NO_FATAL_FAILURE(write_on_both_sides_while_a_is_away(w, {"p", "q"}));
     ASSERT_EQ(a.engine->status().conflicts.size(), 2u);
     ASSERT_TRUE(w.rename(b, "q", "p"));
     ASSERT_TRUE(w.write(b, "q", "B-q2"));
