@@ -77,7 +77,11 @@ tb_lento() {
   "$TB_BUILD/lento/lento" --configdir "$TB_DIR/$h/etc" --control "$(tb_ctl "$h")" ${TB_LENTO_ARGS:-} "$@" 2>>"$TB_DIR/$h/lento.log" &
   echo $! >"$TB_DIR/$h/lento.pid"
   TB_PIDS+=($!)
-  tb_wait 10 test -S "$(tb_ctl "$h")" || { echo "testbed: lento $h did not start" >&2; cat "$TB_DIR/$h/lento.log" >&2; return 1; }
+  # Started once its control socket answers: the socket file alone may be
+  # the one a killed lento left behind (a restart after kill -9 then raced
+  # the next izoctl, which found nobody listening).
+  tb_wait 10 "$TB_BUILD/lento/izoctl" --control "$(tb_ctl "$h")" status ||
+    { echo "testbed: lento $h did not start" >&2; cat "$TB_DIR/$h/lento.log" >&2; return 1; }
 }
 
 tb_izoctl() {
