@@ -10,6 +10,7 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <cstdint>
 #include <cstring>
 
 #include "posix/object_attrs.hpp"
@@ -110,21 +111,25 @@ ObjType type_of(mode_t m) {
   return ObjType::node;
 }
 
-bool dir_has_entries(int fd, bool root) {
+// The names in the open directory `fd` (taken and closed), "." and ".."
+// left out, and the metadata folder when it is the fileset root; at most
+// `limit` of them.
+std::vector<std::string> dir_names(int fd, bool root, std::size_t limit) {
+  std::vector<std::string> names;
   DIR* d = ::fdopendir(fd);
   if (!d) {
     ::close(fd);
-    return false;
+    return names;
   }
-  bool any = false;
-  while (dirent* e = ::readdir(d)) {
+  while (names.size() < limit) {
+    const dirent* e = ::readdir(d);
+    if (!e) break;
     const std::string_view n = e->d_name;
     if (n == "." || n == ".." || (root && n == kMetadataDir)) continue;
-    any = true;
-    break;
+    names.emplace_back(n);
   }
   ::closedir(d);
-  return any;
+  return names;
 }
 
 // The content of `from` replaces that of `to`: written over it from the
@@ -255,30 +260,23 @@ std::optional<ObjectInfo> PosixStore::lookup(std::string_view path) const {
   return info;
 }
 
+int PosixStore::open_dir(std::string_view dir) const {
+  return dir.empty() ? ::openat(root_fd_, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC)
+                     : openat2_beneath(root_fd_, std::string(dir).c_str(), O_RDONLY | O_DIRECTORY);
+}
+
 bool PosixStore::has_entries(std::string_view dir) const {
-  const int fd = dir.empty() ? ::openat(root_fd_, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC)
-                             : openat2_beneath(root_fd_, std::string(dir).c_str(), O_RDONLY | O_DIRECTORY);
-  return fd >= 0 && dir_has_entries(fd, dir.empty());
+  const int fd = open_dir(dir);
+  return fd >= 0 && !dir_names(fd, dir.empty(), 1).empty();
 }
 
 std::vector<std::string> PosixStore::entries(std::string_view dir) const {
-  const int fd = dir.empty() ? ::openat(root_fd_, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC)
-                             : openat2_beneath(root_fd_, std::string(dir).c_str(), O_RDONLY | O_DIRECTORY);
-  std::vector<std::string> out;
-  if (fd < 0) return out;
-  DIR* d = ::fdopendir(fd);
-  if (!d) {
-    ::close(fd);
-    return out;
-  }
-  const std::string prefix = dir.empty() ? std::string() : std::string(dir) + "/";
-  while (dirent* e = ::readdir(d)) {
-    const std::string_view n = e->d_name;
-    if (n == "." || n == ".." || (dir.empty() && n == kMetadataDir)) continue;
-    out.push_back(prefix + std::string(n));
-  }
-  ::closedir(d);
-  return out;
+  const int fd = open_dir(dir);
+  if (fd < 0) return {};
+  auto names = dir_names(fd, dir.empty(), SIZE_MAX);
+  if (!dir.empty())
+    for (auto& n : names) n = std::string(dir) + "/" + n;
+  return names;
 }
 
 std::optional<Error> PosixStore::stamp(const std::string& path, const Version& v) {

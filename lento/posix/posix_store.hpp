@@ -105,6 +105,8 @@ class PosixStore final : public replica::Store {
   std::optional<Error> link(const kml::Record& r);
   std::optional<Error> set_attrs(const kml::Record& r, replica::Origin origin, bool based);
   std::optional<Error> xattr(const kml::Record& r);
+  // The directory `dir` ("" the fileset root) opened for reading, or -1.
+  int open_dir(std::string_view dir) const;
   std::optional<Error> stamp(const std::string& path, const Version& v);
   std::optional<Error> stamp(const Parent& p, mode_t mode, const std::string& path, const Version& v);
   void forget_missing_under(const std::string& path);
