@@ -153,6 +153,19 @@ std::optional<Error> copy_bytes(int from, int to, std::string_view what) {
   return std::nullopt;
 }
 
+// Reads until `size` bytes or the end of the file: how many, or -1.
+ssize_t read_full(int fd, char* buf, std::size_t size) {
+  std::size_t got = 0;
+  while (got < size) {
+    const auto n = ::read(fd, buf + got, size - got);
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) return -1;
+    if (n == 0) break;
+    got += static_cast<std::size_t>(n);
+  }
+  return static_cast<ssize_t>(got);
+}
+
 // Ownership needs root; a store run by another user keeps its own.
 int give(int dir, const char* name, std::uint32_t uid, std::uint32_t gid) {
   if (::fchownat(dir, name, uid, gid, AT_SYMLINK_NOFOLLOW) == 0) return 0;
@@ -533,6 +546,23 @@ std::optional<Error> PosixStore::force(const kml::Record& r) {
     return set_attrs(mark, Origin::remote, false);
   }
   return stamp(path, r.obj_new);
+}
+
+bool PosixStore::same_content(std::string_view a, std::string_view b) const {
+  const auto x = lookup(a), y = lookup(b);
+  if (!x || !y || x->type != ObjType::file || y->type != ObjType::file) return false;
+  if (x->data_missing || y->data_missing || x->size != y->size) return false;
+  Fd fa(openat2_beneath(root_fd_, std::string(a).c_str(), O_RDONLY));
+  Fd fb(openat2_beneath(root_fd_, std::string(b).c_str(), O_RDONLY));
+  if (fa.fd < 0 || fb.fd < 0) return false;
+  char ba[1 << 15], bb[1 << 15];
+  for (;;) {
+    const auto n = read_full(fa.fd, ba, sizeof ba);
+    const auto m = read_full(fb.fd, bb, sizeof bb);
+    if (n < 0 || n != m) return false;
+    if (n == 0) return true;
+    if (std::memcmp(ba, bb, static_cast<std::size_t>(n)) != 0) return false;
+  }
 }
 
 std::optional<Error> PosixStore::copy(std::string_view from, std::string_view to) {

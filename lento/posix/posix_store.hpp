@@ -30,6 +30,7 @@ class PosixStore final : public replica::Store {
   std::optional<replica::ObjectInfo> lookup(std::string_view path) const override;
   bool has_entries(std::string_view dir) const override;
   std::vector<std::string> entries(std::string_view dir) const override;
+  bool same_content(std::string_view a, std::string_view b) const override;
   std::optional<Error> apply(const kml::Record& r, replica::Origin origin) override;
   std::optional<Error> force(const kml::Record& r) override;
   std::optional<Error> copy(std::string_view from, std::string_view to) override;

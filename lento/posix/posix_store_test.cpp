@@ -260,6 +260,25 @@ TYPED_TEST(StorePort, CopyTakesContentButNotVersion) {
   ASSERT_EQ(s.apply(closed("b", {}, {1, 4}, 1), Origin::remote).has_value(), true);  // no such file
 }
 
+// same_content: two whole files with one text; not when a byte, the length
+// or the kind differs, nor when either content is still to fetch.
+TYPED_TEST(StorePort, SameContentOnlyForTwoWholeFilesWithOneText) {
+  auto& s = this->s();
+  ASSERT_NO_FATAL_FAILURE(this->remote_file("a", {1, 1}, {1, 2}, "abc"));
+  ASSERT_NO_FATAL_FAILURE(this->remote_file("b", {1, 3}, {1, 4}, "abc"));
+  ASSERT_NO_FATAL_FAILURE(this->remote_file("c", {1, 5}, {1, 6}, "abd"));
+  ASSERT_NO_FATAL_FAILURE(this->remote_file("d", {1, 7}, {1, 8}, "abcd"));
+  EXPECT_TRUE(s.same_content("a", "b"));
+  EXPECT_FALSE(s.same_content("a", "c"));
+  EXPECT_FALSE(s.same_content("a", "d"));
+  EXPECT_FALSE(s.same_content("a", "nowhere"));
+  ASSERT_EQ(s.apply(rec(Op::mkdir, "dir", {}, {1, 9}), Origin::remote), std::nullopt);
+  EXPECT_FALSE(s.same_content("dir", "dir"));
+  ASSERT_EQ(s.apply(closed("b", {1, 4}, {1, 10}, 3), Origin::remote), std::nullopt);  // b's new text: to fetch
+  ASSERT_TRUE(s.lookup("b")->data_missing);
+  EXPECT_FALSE(s.same_content("a", "b"));
+}
+
 // ---- PosixStore alone ---------------------------------------------------------
 
 TEST(PosixStore, RecordThroughASymlinkedParentCannotReachOutside) {

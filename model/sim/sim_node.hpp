@@ -42,6 +42,7 @@ class LyingStore final : public replica::Store {
   std::optional<replica::ObjectInfo> lookup(std::string_view p) const override { return real_.lookup(p); }
   bool has_entries(std::string_view d) const override { return real_.has_entries(d); }
   std::vector<std::string> entries(std::string_view d) const override { return real_.entries(d); }
+  bool same_content(std::string_view a, std::string_view b) const override { return real_.same_content(a, b); }
   std::optional<Error> apply(const kml::Record& r, replica::Origin o) override { return real_.apply(r, o); }
   std::optional<Error> force(const kml::Record& r) override { return real_.force(r); }
   std::optional<Error> copy(std::string_view a, std::string_view b) override { return real_.copy(a, b); }

@@ -95,13 +95,23 @@ kml::Record noop_in_place_of(const kml::Record& r) {
   return n;
 }
 
-std::string conflict_name(const std::string& path, const std::string& who, const Version& v) {
-  std::string suffix = ".izo-conflict-" + who + "-" + std::to_string(v.seq);
+// The last name of `path` cut so that `suffix` fits after it.
+std::string with_suffix(const std::string& path, const std::string& suffix) {
   const auto slash = path.rfind('/');
   const std::string dir = slash == std::string::npos ? "" : path.substr(0, slash + 1);
   std::string base = slash == std::string::npos ? path : path.substr(slash + 1);
   if (base.size() + suffix.size() > IZO_KML_MAX_NAME) base.resize(IZO_KML_MAX_NAME - suffix.size());
   return dir + base + suffix;
+}
+
+std::string conflict_name(const std::string& path, const std::string& who, const Version& v) {
+  return with_suffix(path, ".izo-conflict-" + who + "-" + std::to_string(v.seq));
+}
+
+// The alternatives to a copy's name when something else holds it: "name-1",
+// "name-2", ... (anyone may have made a file named like a conflict copy).
+std::string numbered(const std::string& name, unsigned n) {
+  return n == 0 ? name : with_suffix(name, "-" + std::to_string(n));
 }
 
 }  // namespace
@@ -667,12 +677,19 @@ struct Engine::Impl : fsm::PermitClientActions, fsm::ClientLinkActions, fsm::Per
     if (held_back || follows_waiting_copy(r)) return;
     auto d = cfg.version_rule(r, ports.store, later);
     if (d.verdict == Verdict::conflict && applied_before_a_crash(r, rest)) return;
-    // A name the server made or changed in a directory this host removed:
-    // the case is the name's (its version is the one to keep or to take),
-    // and a resolution at the name reaches the directory (it comes back for
-    // the server; the server's object is kept beside it for this host).
-    if (d.verdict == Verdict::conflict && d.path != r.path && at_or_under(r.path, d.path) && !ports.store.lookup(d.path))
+    // A name the server made or changed in a directory this host removed
+    // (or replaced by something else): the case is the name's (its version
+    // is the one to keep or to take), and a resolution at the name reaches
+    // the directory (it comes back for the server; the server's object is
+    // kept beside it for this host).
+    if (d.verdict == Verdict::conflict && d.path != r.path && at_or_under(r.path, d.path) && !directory_here(d.path))
       d = Decision{Verdict::conflict, r.path, "changed there, in a directory deleted here (" + d.path + ")"};
+    // So is an object the server moved into such a directory: the case is
+    // its new name's.
+    if (d.verdict == Verdict::conflict && r.op == Op::rename) {
+      if (const auto removed = removed_ancestors({r.path2}); !removed.empty())
+        d = Decision{Verdict::conflict, r.path2, "moved there into a directory deleted here (" + removed.front() + ")"};
+    }
     if (d.verdict == Verdict::apply) {
       if (auto e = ports.store.apply(r, Origin::remote)) {
         open_case(r, Decision{Verdict::conflict, r.path, e->message});
@@ -968,38 +985,68 @@ struct Engine::Impl : fsm::PermitClientActions, fsm::ClientLinkActions, fsm::Per
     if (!local || (local->type != ObjType::file && local->type != ObjType::symlink)) return std::nullopt;
     if (server_has(local->version)) return std::nullopt;
     if (local->type == ObjType::file && local->data_missing) return std::nullopt;
-    const std::string copy = conflict_name(path, cfg.self_name, local->version);
-    journal_copy(path, copy, *local);
-    return copy;
+    return journal_copy(path, conflict_name(path, cfg.self_name, local->version), *local);
   }
 
-  // Journals a copy of this host's object `local` at `from` under the free
-  // name `to`: a file with its content, a symlink, or an empty directory.
-  void journal_copy(const std::string& from, const std::string& to, const ObjectInfo& local) {
-    if (ports.store.lookup(to)) return finish_copy(from, to);
-    kml::Record create;
-    create.op = local.type == ObjType::file ? Op::create : local.type == ObjType::dir ? Op::mkdir : Op::symlink;
-    create.path = to;
-    create.attrs.mode = local.mode;
-    create.writer = {0, local.uid, local.gid};  // the copy keeps its owner
-    if (local.type == ObjType::symlink) create.path2 = local.target;
-    journal_local(create);
-    if (local.type == ObjType::file) {
-      check(ports.store.copy(from, to));
-      journal_close(to, ports.store.lookup(to)->size);
+  // Journals a copy of this host's object `local` at `from` (a file with its
+  // content, a symlink, or an empty directory) under the first of `to`,
+  // `to-1`, `to-2`, ... that is free or holds this copy already; returns the
+  // name used.
+  std::string journal_copy(const std::string& from, const std::string& to, const ObjectInfo& local) {
+    for (unsigned n = 0;; ++n) {
+      const std::string name = numbered(to, n);
+      const auto there = ports.store.lookup(name);
+      if (there && !holds_copy(from, name, *there, local)) continue;
+      if (there) {
+        finish_copy(from, name);
+        return name;
+      }
+      kml::Record create;
+      create.op = local.type == ObjType::file ? Op::create : local.type == ObjType::dir ? Op::mkdir : Op::symlink;
+      create.path = name;
+      create.attrs.mode = local.mode;
+      create.writer = {0, local.uid, local.gid};  // the copy keeps its owner
+      if (local.type == ObjType::symlink) create.path2 = local.target;
+      journal_local(create);
+      if (local.type == ObjType::file) {
+        check(ports.store.copy(from, name));
+        journal_close(name, ports.store.lookup(name)->size);
+      }
+      return name;
     }
   }
 
-  // A copy's name taken already: this resolution ran before a crash stopped
-  // it (the name holds this host's version of the object; the names are
-  // made of it). A file whose close the journal does not hold yet gets its
-  // content and the close; anything else is done.
-  void finish_copy(const std::string& from, const std::string& to) {
+  // Whether `there`, the object at the copy's name `to`, is this copy of
+  // `local` (at `from`), made before a crash stopped the resolution: a
+  // directory for a directory (it holds the copies of what was in one), a
+  // symlink with the same target, a file with the same bytes, or the empty
+  // file of a copy whose content was not in yet (its create is this host's
+  // last record there). Anything else is someone's file that happens to have
+  // the name, and stays.
+  bool holds_copy(const std::string& from, const std::string& to, const ObjectInfo& there, const ObjectInfo& local) {
+    if (there.type != local.type) return false;
+    switch (local.type) {
+      case ObjType::dir: return true;
+      case ObjType::symlink: return there.target == local.target;
+      case ObjType::file: return ports.store.same_content(from, to) || (there.size == 0 && copy_unfilled(to));
+      default: return false;
+    }
+  }
+
+  // Whether this host's last unacknowledged record at `to` is its create.
+  bool copy_unfilled(const std::string& to) {
     std::optional<kml::Record> last;
     each_unacked_own([&](kml::Record& r) {
       if (touches(r, to)) last = std::move(r);
     });
-    if (!last || last->op != Op::create) return;
+    return last && last->op == Op::create;
+  }
+
+  // A copy made before a crash stopped the resolution: a file whose close
+  // the journal does not hold yet gets its content and the close; anything
+  // else is done.
+  void finish_copy(const std::string& from, const std::string& to) {
+    if (!copy_unfilled(to)) return;
     check(ports.store.copy(from, to));
     journal_close(to, ports.store.lookup(to)->size);
   }
@@ -1030,12 +1077,17 @@ struct Engine::Impl : fsm::PermitClientActions, fsm::ClientLinkActions, fsm::Per
     }
     std::sort(under.begin(), under.end(), [](const auto& x, const auto& y) { return x.first < y.first; });
     if (under.empty()) return std::nullopt;
-    const std::string root = conflict_name(dir, cfg.self_name, local->version);
-    journal_copy(dir, root, *local);
+    const std::string root = journal_copy(dir, conflict_name(dir, cfg.self_name, local->version), *local);
+    // Where each directory's copy went (a name taken by something else moves
+    // a copy to the next free one, and what was under it follows).
+    std::map<std::string, std::string> copied_to{{dir, root}};
     for (const auto& [name, obj] : under) {
       // Every directory, to hold what is under it; this host's versions the server lacks.
       const bool copied = obj.type == ObjType::dir || (!server_has(obj.version) && !obj.data_missing);
-      if (copied) journal_copy(name, root + name.substr(dir.size()), obj);
+      if (!copied) continue;
+      const auto slash = name.rfind('/');
+      const std::string to = journal_copy(name, copied_to.at(name.substr(0, slash)) + name.substr(slash), obj);
+      if (obj.type == ObjType::dir) copied_to.emplace(name, to);
     }
     for (auto it = under.rbegin(); it != under.rend(); ++it) {
       kml::Record rm;
@@ -1107,6 +1159,10 @@ struct Engine::Impl : fsm::PermitClientActions, fsm::ClientLinkActions, fsm::Per
       // finds them, and the conflict found again resolves to the same names.
       remember_resolved(c.info);
       make_durable();
+      // A directory this host replaced by something else (kept as a copy
+      // above) is cleared for the server's to come back.
+      for (const auto& d : restored)
+        if (!directory_here(d)) clear_for_description(d);
       std::set<std::string> asked(described.begin(), described.end());
       for (const auto& r : c.remote) {
         const auto rn = names_of(r);
@@ -1121,9 +1177,13 @@ struct Engine::Impl : fsm::PermitClientActions, fsm::ClientLinkActions, fsm::Per
           continue;
         } else if (std::any_of(rn.begin(), rn.end(), [&](const std::string& n) { return asked.contains(n); })) {
           // A record is not forced in part: one touching a name that takes
-          // the server's description has its other names described too.
+          // the server's description has its other names described too
+          // (but where this host's own version stands outside the
+          // conflict: the source of a move into the restored directory,
+          // untouched here, goes as the server moved it).
           for (const auto& n : rn)
-            if (contested.contains(n)) describe.push_back(n);
+            if (contested.contains(n) || (!held_elsewhere(n) && !(bases.at(n).changed_here || own_version_at(n))))
+              describe.push_back(n);
         } else if (takes_away_from_here(r, contested)) {
           // The server moved its object from a name where this host's
           // own stands (its state there is not in this conflict): forcing
@@ -1185,15 +1245,20 @@ struct Engine::Impl : fsm::PermitClientActions, fsm::ClientLinkActions, fsm::Per
   }
 
   // The directories above `names` that this host does not have (it removed
-  // them), outermost first.
+  // them, or put something else at their name), outermost first.
   std::vector<std::string> removed_ancestors(const std::set<std::string>& names) {
     std::set<std::string> missing;
     for (const auto& n : names)
       for (auto p = parent_path(n); !p.empty() && !missing.contains(p); p = parent_path(p)) {
-        if (ports.store.lookup(p)) break;
+        if (directory_here(p)) break;
         missing.insert(p);
       }
     return {missing.begin(), missing.end()};
+  }
+
+  bool directory_here(const std::string& path) const {
+    const auto o = ports.store.lookup(path);
+    return o && o->type == ObjType::dir;
   }
 
   // The server's last record that changed `path` among `remote`, and the
@@ -1294,9 +1359,18 @@ struct Engine::Impl : fsm::PermitClientActions, fsm::ClientLinkActions, fsm::Per
     // the same server version must not make the same new name (each would
     // then be a conflict at the other's copy).
     const std::string who = "server-via-" + cfg.self_name;
-    if (removed.empty()) return conflict_name(path, who, v);
+    // The first free name (one someone made already stays theirs), or for a
+    // new folder, one that is a folder (made before a crash stopped the
+    // resolution, or someone's, which can hold the copy as well).
+    auto free_name = [&](const std::string& name, bool folder) {
+      for (unsigned n = 0;; ++n) {
+        const auto there = ports.store.lookup(numbered(name, n));
+        if (!there || (folder && there->type == ObjType::dir)) return numbered(name, n);
+      }
+    };
+    if (removed.empty()) return free_name(conflict_name(path, who, v), false);
     const auto& outer = removed.front();
-    const std::string root = conflict_name(outer, who, v);
+    const std::string root = free_name(conflict_name(outer, who, v), true);
     for (const auto& d : removed) {
       const std::string dir = root + d.substr(outer.size());
       if (ports.store.lookup(dir)) continue;  // made before a crash stopped the resolution

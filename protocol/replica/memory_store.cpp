@@ -82,6 +82,11 @@ std::vector<std::string> MemoryStore::entries(std::string_view dir) const {
   return out;
 }
 
+bool MemoryStore::same_content(std::string_view a, std::string_view b) const {
+  const auto x = content(a), y = content(b);
+  return x && y && *x == *y;
+}
+
 std::optional<ObjectInfo> MemoryStore::lookup(std::string_view path) const {
   const Inode* ino = find(path);
   if (!ino) return std::nullopt;

@@ -44,6 +44,10 @@ class StoreView {
   // particular order (the metadata folder at the root left out); none if it
   // is not a directory. For conflict resolutions that must keep a tree.
   virtual std::vector<std::string> entries(std::string_view dir) const = 0;
+  // Whether the files at `a` and `b` are both here, whole, and hold the same
+  // bytes. For conflict copies: a copy's name taken already holds this
+  // copy (made before a crash stopped the resolution) or something else.
+  virtual bool same_content(std::string_view a, std::string_view b) const = 0;
 };
 
 class Store : public StoreView {
