@@ -1120,9 +1120,14 @@ struct Engine::Impl : fsm::PermitClientActions, fsm::ClientLinkActions, fsm::Per
       // update held here may belong to a name another conflict holds).
       const bool was_held = std::any_of(state.quarantined.begin(), state.quarantined.end(),
                                         [&](const HeldConflict& h) { return h.id == c.info.id; });
+      // A name another quarantined conflict holds: its own, or one of the
+      // server's updates that conflict holds touches (a conflict at a
+      // directory holding nothing of the server's does not hold its names).
       auto held_elsewhere = [&](const std::string& n) {
         return std::any_of(state.quarantined.begin(), state.quarantined.end(), [&](const HeldConflict& h) {
-          return h.id != c.info.id && at_or_under(n, h.path);
+          if (h.id == c.info.id || !at_or_under(n, h.path)) return false;
+          if (n == h.path) return true;
+          return std::any_of(h.remote.begin(), h.remote.end(), [&](const kml::Record& r) { return touches(r, n); });
         });
       };
       std::set<std::string> names{c.info.path};
@@ -1150,7 +1155,7 @@ struct Engine::Impl : fsm::PermitClientActions, fsm::ClientLinkActions, fsm::Per
       }
       contested.insert(described.begin(), described.end());
       for (const auto& [n, v] : remote_final)
-        if (!v.exists() && contested.contains(n))
+        if (contested.contains(n) && !server_leaves_directory(c.remote, n))
           if (auto copy = keep_local_tree(n, contested)) c.info.kept.push_back(*copy);
       for (const auto& n : contested)
         if (auto copy = keep_local_copy(n)) c.info.kept.push_back(*copy);
@@ -1217,6 +1222,23 @@ struct Engine::Impl : fsm::PermitClientActions, fsm::ClientLinkActions, fsm::Per
     keep_servers_version(c);
   }
 
+  // Whether the server's records `remote` leave a directory at `path` that
+  // can take this host's directory there as it is: not when they remove the
+  // name, or make a file, a symlink or a device there (this host's tree at
+  // the name is then kept under a conflict name, as it cannot stay).
+  static bool server_leaves_directory(const std::vector<kml::Record>& remote, const std::string& path) {
+    const auto [last, after] = server_side(remote, path);
+    if (!after.exists()) return false;
+    switch (last->op) {
+      case Op::create:
+      case Op::close:
+      case Op::symlink:
+      case Op::mknod:
+      case Op::link: return false;
+      default: return true;
+    }
+  }
+
   // Whether this host holds at `path` a version of its own the server lacks.
   bool own_version_at(const std::string& path) {
     const auto here = ports.store.lookup(path);
@@ -1279,12 +1301,27 @@ struct Engine::Impl : fsm::PermitClientActions, fsm::ClientLinkActions, fsm::Per
   // The other names the server's records of a client-wins case changed (the
   // source of a rename onto the name, the target of one away from it) are
   // not in conflict: they take the server's state, described by it.
+  // One in a directory this host removed cannot take it: it is a conflict
+  // of its own (as when the server's record had come alone).
   void describe_other_names(const std::vector<kml::Record>& remote, const std::string& path) {
     std::set<std::string> others;
+    std::map<std::string, std::vector<kml::Record>> orphaned;
     for (const auto& r : remote)
-      for (const auto& n : names_of(r))
-        if (n != path && !state.described.contains(n) && !open_case_at(n)) others.insert(n);
+      for (const auto& n : names_of(r)) {
+        if (n == path || state.described.contains(n) || open_case_at(n)) continue;
+        if (removed_ancestors({n}).empty()) {
+          others.insert(n);
+        } else {
+          orphaned[n].push_back(r);
+        }
+      }
     if (!others.empty()) ask_description({others.begin(), others.end()});
+    for (auto& [n, recs] : orphaned) {
+      const std::string reason = "changed there, in a directory deleted here (" + removed_ancestors({n}).front() + ")";
+      post([this, n, recs, reason] {
+        if (!open_case_at(n)) open_case(recs, Decision{Verdict::conflict, n, reason});
+      });
+    }
   }
 
   bool open_case_at(const std::string& path) const {
@@ -1466,9 +1503,11 @@ struct Engine::Impl : fsm::PermitClientActions, fsm::ClientLinkActions, fsm::Per
     const auto here = ports.store.lookup(c.info.path);
     const bool replace = here && c.server_kind &&
                          (*c.server_kind != here->type || here->type == ObjType::symlink);
-    if (server_lacks) rebase_local(c.info.path, remote_v, c.server_dir, said, replace);
+    // So does this host's directory replacing another kind of object there.
+    const bool object_first = server_lacks || (replace && here->type == ObjType::dir);
+    if (object_first) rebase_local(c.info.path, remote_v, c.server_dir, said, replace);
     rebase_names(bases, {c.info.path});
-    if (!server_lacks) rebase_local(c.info.path, remote_v, c.server_dir, said, replace);
+    if (!object_first) rebase_local(c.info.path, remote_v, c.server_dir, said, replace);
     std::erase_if(state.awaiting_copy, [&](const AwaitedCopy& a) { return a.id == c.info.id; });
     make_durable();
     post([this, &c] { check(c.machine.process(ce::Done{})); });
