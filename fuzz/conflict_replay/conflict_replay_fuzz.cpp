@@ -9,11 +9,9 @@
 // the reconnection goes quiet (no livelock), the replicas converge, and no
 // content either side wrote is lost.
 //
-// Known to break today (replay/corpus/conflicts/FINDINGS: a removed tree
-// against edits inside it, client-wins on a removed directory, symlinks and
-// file-against-directory under client-wins), so, like sim_wide, the test run
-// replays its seeds and findings but does not fuzz it; scripts/fuzz.sh
-// conflict_replay does.
+// Still finds client-wins failures (findings/, fuzz/README.md), so the test
+// run replays its seeds, regressions and findings but does not fuzz it;
+// scripts/fuzz.sh conflict_replay does.
 #include <cstdint>
 #include <string>
 #include <string_view>

@@ -1316,9 +1316,10 @@ struct Engine::Impl : fsm::PermitClientActions, fsm::ClientLinkActions, fsm::Per
         }
       }
     if (!others.empty()) ask_description({others.begin(), others.end()});
-    for (auto& [n, recs] : orphaned) {
+    for (auto& entry : orphaned) {  // (clang 14 lambdas cannot capture a structured binding)
+      const std::string n = entry.first;
       const std::string reason = "changed there, in a directory deleted here (" + removed_ancestors({n}).front() + ")";
-      post([this, n, recs, reason] {
+      post([this, n, recs = std::move(entry.second), reason] {
         if (!open_case_at(n)) open_case(recs, Decision{Verdict::conflict, n, reason});
       });
     }
