@@ -1308,21 +1308,35 @@ struct Engine::Impl : fsm::PermitClientActions, fsm::ClientLinkActions, fsm::Per
     std::map<std::string, std::vector<kml::Record>> orphaned;
     for (const auto& r : remote)
       for (const auto& n : names_of(r)) {
-        if (n == path || state.described.contains(n) || open_case_at(n)) continue;
-        if (removed_ancestors({n}).empty()) {
-          others.insert(n);
-        } else {
+        if (n == path || state.described.contains(n)) continue;
+        if (!removed_ancestors({n}).empty()) {
           orphaned[n].push_back(r);
+        } else if (!open_case_at(n)) {
+          others.insert(n);
         }
       }
     if (!others.empty()) ask_description({others.begin(), others.end()});
     for (auto& entry : orphaned) {  // (clang 14 lambdas cannot capture a structured binding)
       const std::string n = entry.first;
       const std::string reason = "changed there, in a directory deleted here (" + removed_ancestors({n}).front() + ")";
+      // Records a case there holds already are not a new conflict; others
+      // continue a case there waiting for the server's copy (open_case
+      // joins it), or open one.
       post([this, n, recs = std::move(entry.second), reason] {
-        if (!open_case_at(n)) open_case(recs, Decision{Verdict::conflict, n, reason});
+        std::vector<kml::Record> fresh;
+        for (const auto& r : recs)
+          if (!case_holds(n, r)) fresh.push_back(r);
+        if (!fresh.empty()) open_case(std::move(fresh), Decision{Verdict::conflict, n, reason});
       });
     }
+  }
+
+  bool case_holds(const std::string& path, const kml::Record& r) const {
+    return std::any_of(cases.begin(), cases.end(), [&](const auto& c) {
+      const auto& remote = c.second->remote;
+      return c.second->info.path == path && c.second->machine.open() &&
+             std::find(remote.begin(), remote.end(), r) != remote.end();
+    });
   }
 
   bool open_case_at(const std::string& path) const {
@@ -1682,9 +1696,13 @@ struct Engine::Impl : fsm::PermitClientActions, fsm::ClientLinkActions, fsm::Per
       }
     }
     if (!covered) return false;
+    // Its other names are asked for, as are those whose description is
+    // older than the record (it changed them since).
     std::vector<std::string> more;
-    for (const auto& n : names_of(r))
-      if (!state.described.contains(n)) more.push_back(n);
+    for (const auto& n : names_of(r)) {
+      const auto it = state.described.find(n);
+      if (it == state.described.end() || (it->second != 0 && it->second < r.recno)) more.push_back(n);
+    }
     if (!more.empty()) ask_description(more);
     return true;
   }
