@@ -10,6 +10,7 @@
 #include <sstream>
 
 #include "explore/explorer.hpp"
+#include "print/record_print.hpp"
 #include "sim/sim_world.hpp"
 
 namespace {
@@ -22,6 +23,7 @@ struct Options {
   std::uint64_t swarm = 0;
   std::string policy = "server-wins";
   bool verbose = false;
+  bool journals = false;
   std::size_t trace_lines = 60;
   bool explore = false;
   std::vector<std::string> scripts;
@@ -30,6 +32,15 @@ struct Options {
   std::string save_trace;
   std::string replay;
 };
+
+// Every node's journal, a record a line (what each host said it did, and
+// what its conflict resolutions replaced: noops).
+void print_journals(const izo::model::SimWorld& world) {
+  for (const auto& [name, records] : world.journals()) {
+    std::cout << "== " << name << " journal (" << records.size() << " records)\n";
+    for (const auto& r : records) std::cout << "  " << izo::replay::record_text(r) << "\n";
+  }
+}
 
 int run_seeds(Options& o) {
   SimConfig& cfg = o.cfg;
@@ -56,6 +67,7 @@ int run_seeds(Options& o) {
       if (o.verbose) {
         for (const auto& l : world.trace_tail(o.trace_lines)) std::cout << "  | " << l << "\n";
         std::cout << world.final_state();
+        if (o.journals) print_journals(world);
       }
       std::cout << "  replay: izo-sim --seed " << cfg.seed << " --clients " << cfg.clients
                 << " --steps " << cfg.steps << " --policy " << o.policy
@@ -207,6 +219,7 @@ int main(int argc, char** argv) {
                "seeded bug: the filter writes without asking for the permit");
   app.add_flag("-v,--verbose", o.verbose, "print the trace and final state of a failing run");
   app.add_option("--trace", o.trace_lines, "trace lines printed with -v")->capture_default_str();
+  app.add_flag("--journals", o.journals, "with -v: print every node's journal (KML) of a failing run");
   app.add_flag("--explore", o.explore,
                "explore every interleaving of a small world (breadth first, repeated states skipped)");
   app.add_option("--script", o.scripts,

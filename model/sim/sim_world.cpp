@@ -548,4 +548,10 @@ std::string SimWorld::final_state() const {
   return out;
 }
 
+std::vector<std::pair<std::string, std::vector<kml::Record>>> SimWorld::journals() const {
+  std::vector<std::pair<std::string, std::vector<kml::Record>>> out;
+  for (const auto& n : nodes_) out.emplace_back(n->name, n->journal.read(1, SIZE_MAX));
+  return out;
+}
+
 }  // namespace izo::model

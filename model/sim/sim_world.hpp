@@ -91,6 +91,8 @@ class SimWorld {
   std::vector<std::string> trace_tail(std::size_t n) const;
   // A canonical text of every replica at the end.
   std::string final_state() const;
+  // Each node's name and the records of its journal (KML), in order.
+  std::vector<std::pair<std::string, std::vector<kml::Record>>> journals() const;
 
  private:
   struct Node;

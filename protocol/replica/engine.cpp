@@ -975,6 +975,15 @@ struct Engine::Impl : fsm::PermitClientActions, fsm::ClientLinkActions, fsm::Per
     std::stable_sort(gone.begin(), gone.end(), [&](auto& x, auto& y) { return depth(x) > depth(y); });
     for (const auto& n : present) rebase_local(n, bases.at(n).version);
     for (const auto& n : gone) rebase_local(n, bases.at(n).version, bases.at(n).dir);
+    // A name the server described while this host's own object stood there
+    // (the description was not taken, and the server's records of it were
+    // skipped as described): this host's object is gone now, so what the
+    // server holds there comes in after all.
+    std::vector<std::string> again;
+    for (const auto& n : gone)
+      if (const auto it = state.described.find(n); it != state.described.end() && it->second != 0 && !ports.store.lookup(n))
+        again.push_back(n);
+    if (!again.empty()) ask_description(again);
   }
 
   // A copy of what this replica has at `path`, under a conflict name.

@@ -64,9 +64,14 @@ std::string iso_time(std::int64_t ns) {
 }
 
 std::string record_text(const kml::Record& r, std::size_t offset) {
+  std::string out = record_text(r);
+  out.insert(out.find(' '), " @" + std::to_string(offset));
+  return out;
+}
+
+std::string record_text(const kml::Record& r) {
   using kml::Op;
-  std::string out = "#" + std::to_string(r.recno) + " @" + std::to_string(offset) + " " +
-                    std::string(kml::op_name(r.op));
+  std::string out = "#" + std::to_string(r.recno) + " " + std::string(kml::op_name(r.op));
   out += " path=" + c_quoted(r.path);
   switch (r.op) {
     case Op::rename:

@@ -11,6 +11,8 @@ namespace izo::replay {
 
 // One line, no newline: "#12 @2048 create path=\"a/b\" mode=0100644 obj=-→7:1 ..."
 std::string record_text(const kml::Record& r, std::size_t offset);
+// The same without the offset (a record held in memory, not read from a file).
+std::string record_text(const kml::Record& r);
 
 // Every field, always present (a stable schema); xattr values in hex.
 nlohmann::json record_json(const kml::Record& r, std::size_t offset);

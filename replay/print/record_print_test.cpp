@@ -15,5 +15,19 @@ TEST(RecordPrint, TimesAreIsoUtcWithNanoseconds) {
   EXPECT_EQ(iso_time(-1), "1969-12-31T23:59:59.999999999Z");
 }
 
+// A record read from a file tells where it lies; one held in memory (the
+// simulator's journals) does not, and is otherwise printed alike.
+TEST(RecordPrint, OffsetFollowsTheRecordNumberOnlyWhenGiven) {
+  kml::Record r;
+  r.recno = 12;
+  r.op = kml::Op::unlink;
+  r.path = "a/b";
+  const auto in_file = record_text(r, 2048);
+  const auto in_memory = record_text(r);
+  EXPECT_EQ(in_file.rfind("#12 @2048 unlink path=\"a/b\"", 0), 0u) << in_file;
+  EXPECT_EQ(in_memory.rfind("#12 unlink path=\"a/b\"", 0), 0u) << in_memory;
+  EXPECT_EQ(in_memory.find('@'), std::string::npos) << in_memory;
+}
+
 }  // namespace
 }  // namespace izo::replay
